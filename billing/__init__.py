@@ -1,0 +1,1 @@
+"""Subscription billing: plans, Stripe sync through dj-stripe, entitlements."""
