@@ -1,0 +1,1 @@
+"""Escrows: payment held for a shipment until it is delivered."""

@@ -1,0 +1,259 @@
+"""Project settings, read from the environment (django-environ), with a production profile."""
+
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development, test or production, not {DJANGO_ENV!r}")
+PRODUCTION = DJANGO_ENV == "production"
+
+
+def _required_in_production(name: str, development_default: str) -> str:
+    """Production refuses to start without its secrets; development gets a safe local default."""
+    if PRODUCTION:
+        value = env.str(name, default="")
+        if not value:
+            raise ImproperlyConfigured(f"{name} must be set when DJANGO_ENV=production")
+        return value
+    return env.str(name, default=development_default)
+
+
+SECRET_KEY = _required_in_production(
+    "SECRET_KEY", "development-only-key-not-for-production-0123456789abcdefghijklmnop"
+)
+DEBUG = env.bool("DEBUG", default=not PRODUCTION) and not PRODUCTION
+
+# Hosts: the public host is BASE_DOMAIN, each tenant lives on <slug>.BASE_DOMAIN.
+BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost")
+# Where the platform is reached, for links built outside a request (admin, emails).
+SITE_SCHEME = env.str("SITE_SCHEME", default="https" if PRODUCTION else "http")
+SITE_PORT = env.str("SITE_PORT", default="" if PRODUCTION else "8000")
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", *env.list("EXTRA_ALLOWED_HOSTS", default=[])]
+CSRF_TRUSTED_ORIGINS = env.list(
+    "CSRF_TRUSTED_ORIGINS",
+    default=[f"http://{BASE_DOMAIN}:8000", f"http://*.{BASE_DOMAIN}:8000"] if not PRODUCTION else [],
+)
+
+# Databases: PostgreSQL only; django-tenants' backend switches search_path per request.
+DATABASES = {
+    "default": env.db_url_config(
+        _required_in_production("DATABASE_URL", "postgres://postgres@localhost:5432/loginexus")
+    )
+}
+# A Unix-socket directory arrives percent-encoded in the URL's host part.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_loginexus")}
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = _required_in_production("REDIS_URL", "redis://localhost:6379/0")
+
+# Tenancy: what lives in the public schema and what in each tenant's schema.
+SHARED_APPS = [
+    # First, so that its migrate commands (which also keep the template schema current) win.
+    "loginexus.tenancy",
+    "django_tenants",
+    "loginexus.accounts",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "djstripe",
+    "billing",
+]
+TENANT_APPS = [
+    "loginexus.accounts",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "rest_framework.authtoken",
+    "shipments",
+    "escrows",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenancy.Tenant"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+PUBLIC_SCHEMA_URLCONF = "loginexus.urls_public"
+ROOT_URLCONF = "loginexus.urls_tenant"
+# New tenants are cloned from this schema, which every migrate keeps current.
+TENANT_BASE_SCHEMA = "tenant_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+TENANT_BASE_MIGRATE_COMMAND = "loginexus.tenancy.migrate.TenantMigrateCommand"
+TENANT_SUBPROCESS_PARALLEL = env.int("TENANT_MIGRATION_PARALLEL", default=2)
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Fast hashing only where nothing real is protected: the test suite creates many users.
+if DJANGO_ENV == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+MIDDLEWARE = [
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "loginexus.wsgi.application"
+ASGI_APPLICATION = "loginexus.asgi.application"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Outside production WhiteNoise serves straight from the app and project static folders.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Cache on Redis, keys prefixed with the current schema so tenants never share an entry.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="loginexus"),
+    }
+}
+
+# Login throttling (django-ratelimit): per client address and per account, on each host.
+RATELIMIT_VIEW = "loginexus.accounts.views.rate_limited"
+LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="30/m")
+LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="5/m")
+SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="20/h")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "loginexus.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LogiNexus API",
+    "DESCRIPTION": "Shipments, escrows and billing for logistics companies.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Celery on Redis; tasks that touch tenant data run inside the tenant's schema.
+# Celery names a Redis Unix socket "redis+socket://" where redis-py says "unix://".
+_CELERY_REDIS_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_CELERY_REDIS_URL)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_CELERY_REDIS_URL)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = False
+# Periodic work registers here (name -> {"task", "schedule"}).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# Stripe: demo mode (the built-in simulator) unless a real secret key is configured.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_SIMULATOR_URL = env.str("STRIPE_SIMULATOR_URL", default="http://127.0.0.1:12111")
+STRIPE_LIVE_MODE = False
+DJSTRIPE_SUBSCRIBER_MODEL = "tenancy.Tenant"
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_USE_NATIVE_JSONFIELD = True
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+
+# Demo logins made by `manage.py seed_demo` (development only; it refuses to run in production).
+DEMO_STAFF_EMAIL = env.str("DEMO_STAFF_EMAIL", default="staff@loginexus.localhost")
+DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="demo-staff-password")
+DEMO_ADMIN_EMAIL = env.str("DEMO_ADMIN_EMAIL", default="admin@acme.localhost")
+DEMO_ADMIN_PASSWORD = env.str("DEMO_ADMIN_PASSWORD", default="demo-admin-password")
+
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LogiNexus <billing@localhost>")
+
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    # /healthz/ is probed over plain HTTP by the load balancer and the container runtime.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,1 @@
+"""Tenancy: tenants, their domains and schemas, signup and provisioning."""

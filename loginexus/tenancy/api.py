@@ -1,0 +1,65 @@
+"""REST API of the public host: signup."""
+
+from django.conf import settings
+from django.utils.decorators import method_decorator
+from django_ratelimit.decorators import ratelimit
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from loginexus.tenancy.exceptions import SlugTaken
+from loginexus.tenancy.forms import SignupForm
+from loginexus.tenancy.selectors import tenant_url_for_request
+from loginexus.tenancy.services import tenant_provision
+
+
+@method_decorator(
+    ratelimit(key="ip", rate=lambda group, request: settings.SIGNUP_RATE_PER_IP, method="POST"),
+    name="post",
+)
+class SignupApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=inline_serializer(
+            "SignupRequest",
+            {
+                "company": serializers.CharField(),
+                "slug": serializers.CharField(),
+                "email": serializers.EmailField(),
+                "password": serializers.CharField(),
+            },
+        ),
+        responses={
+            201: inline_serializer(
+                "SignupResponse", {"tenant": serializers.CharField(), "url": serializers.URLField()}
+            ),
+            400: OpenApiResponse(description="Field errors: {field: [message]}"),
+            503: OpenApiResponse(description="Signup briefly unavailable"),
+        },
+    )
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            return Response(
+                {"non_field_errors": ["Send a JSON object."]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        form = SignupForm(data=request.data)
+        if not form.is_valid():
+            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+        data = form.cleaned_data
+        try:
+            tenant = tenant_provision(
+                company=data["company"],
+                slug=data["slug"],
+                admin_email=data["email"],
+                admin_password=data["password"],
+            )
+        except SlugTaken as error:
+            return Response({"slug": [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"tenant": tenant.slug, "url": tenant_url_for_request(tenant=tenant, request=request)},
+            status=status.HTTP_201_CREATED,
+        )

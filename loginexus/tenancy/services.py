@@ -1,0 +1,53 @@
+"""Writes of tenancy: provisioning a tenant (schema cloned from the template, domain, first admin)."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from loginexus.accounts.models import Role
+from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
+from loginexus.tenancy.models import Domain, Tenant
+from loginexus.tenancy.selectors import tenant_host
+from loginexus.tenancy.template import template_missing_migrations, template_schema_name
+from loginexus.tenancy.validators import schema_name_for_slug
+
+
+def tenant_provision(*, company: str, slug: str, admin_email: str, admin_password: str) -> Tenant:
+    """Create a tenant, its schema (a clone of the template), its domain and its first admin.
+
+    All of it happens in one transaction (PostgreSQL's DDL is transactional), so a failure leaves
+    nothing behind. A template that lags behind the code refuses signup rather than migrating here.
+    """
+    if template_missing_migrations():
+        raise SignupUnavailable("Signup is briefly unavailable while LogiNexus is being upgraded.")
+    if Tenant.objects.filter(slug=slug).exists():
+        raise SlugTaken("This slug is already taken.")
+    tenant = Tenant(name=company, slug=slug, schema_name=schema_name_for_slug(slug))
+    tenant.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            tenant.save()
+            CloneSchema().clone_schema(template_schema_name(), tenant.schema_name, "DATA")
+            Domain.objects.create(domain=tenant_host(slug=slug), tenant=tenant, is_primary=True)
+            with schema_context(tenant.schema_name):
+                get_user_model().objects.create_user(
+                    admin_email, admin_password, role=Role.ADMIN
+                )
+    except IntegrityError as error:
+        # Another signup took the slug between our check and our insert.
+        raise SlugTaken("This slug is already taken.") from error
+    return tenant
+
+
+def public_tenant_ensure() -> Tenant:
+    """The row that routes BASE_DOMAIN to the public schema (idempotent)."""
+    public = get_public_schema_name()
+    tenant, _ = Tenant.objects.get_or_create(
+        schema_name=public, defaults={"name": "LogiNexus", "slug": public}
+    )
+    Domain.objects.update_or_create(
+        domain=settings.BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True}
+    )
+    return tenant

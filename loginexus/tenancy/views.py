@@ -1,0 +1,48 @@
+"""Pages of the public host: the landing page and signup."""
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django_ratelimit.decorators import ratelimit
+
+from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
+from loginexus.tenancy.forms import SignupForm
+from loginexus.tenancy.selectors import tenant_url_for_request
+from loginexus.tenancy.services import tenant_provision
+
+
+def landing(request):
+    return render(request, "tenancy/landing.html")
+
+
+@method_decorator(
+    ratelimit(key="ip", rate=lambda group, request: settings.SIGNUP_RATE_PER_IP, method="POST"),
+    name="post",
+)
+class SignupView(View):
+    template_name = "tenancy/signup.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": SignupForm()})
+
+    def post(self, request):
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                tenant = tenant_provision(
+                    company=data["company"],
+                    slug=data["slug"],
+                    admin_email=data["email"],
+                    admin_password=data["password"],
+                )
+            except SlugTaken as error:
+                form.add_error("slug", error.message)
+            except SignupUnavailable as error:
+                return render(
+                    request, self.template_name, {"form": form, "unavailable": error.message}, status=503
+                )
+            else:
+                return redirect(tenant_url_for_request(tenant=tenant, request=request) + "accounts/login/")
+        return render(request, self.template_name, {"form": form}, status=400)

@@ -1,0 +1,20 @@
+"""URLs of the public host (BASE_DOMAIN): landing, signup, platform admin, health."""
+
+from django.contrib import admin
+from django.urls import path
+
+from loginexus.health import healthz
+from loginexus.tenancy.api import SignupApi
+from loginexus.tenancy.views import SignupView, landing
+
+admin.site.site_header = "LogiNexus platform"
+admin.site.site_title = "LogiNexus platform"
+admin.site.index_title = "Platform administration"
+
+urlpatterns = [
+    path("", landing, name="landing"),
+    path("signup/", SignupView.as_view(), name="signup"),
+    path("api/v1/signup/", SignupApi.as_view(), name="api-signup"),
+    path("admin/", admin.site.urls),
+    path("healthz/", healthz, name="healthz"),
+]

@@ -1,0 +1,1 @@
+"""Shipments: what a tenant moves, its status and its history."""

@@ -1,0 +1,108 @@
+"""Shared fixtures: one test database per session, tenants made once per session, host clients.
+
+The bulk of the suite builds its tables straight from the models (`--no-migrations`), which
+takes seconds instead of over a minute; tests/test_migrations.py runs the real migrations.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from loginexus.accounts.models import Role
+from loginexus.tenancy.models import Tenant
+from loginexus.tenancy.selectors import tenant_host
+from loginexus.tenancy.services import public_tenant_ensure, tenant_provision
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        public_tenant_ensure()
+
+
+def _session_tenant(django_db_blocker, slug: str) -> Tenant:
+    with django_db_blocker.unblock():
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is None:
+            tenant = tenant_provision(
+                company=f"{slug.title()} Freight",
+                slug=slug,
+                admin_email=f"admin@{slug}.example",
+                admin_password=PASSWORD,
+            )
+        return tenant
+
+
+@pytest.fixture(scope="session")
+def tenant_a(django_db_setup, django_db_blocker) -> Tenant:
+    return _session_tenant(django_db_blocker, "alpha")
+
+
+@pytest.fixture(scope="session")
+def tenant_b(django_db_setup, django_db_blocker) -> Tenant:
+    return _session_tenant(django_db_blocker, "bravo")
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    """A request to a tenant host leaves the connection in that tenant's schema; start clean."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def clear_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def host_client(host: str, **defaults) -> Client:
+    return Client(HTTP_HOST=host, **defaults)
+
+
+@pytest.fixture
+def public_client(db) -> Client:
+    return host_client("localhost")
+
+
+@pytest.fixture
+def client_a(db, tenant_a) -> Client:
+    return host_client(tenant_host(slug=tenant_a.slug))
+
+
+@pytest.fixture
+def client_b(db, tenant_b) -> Client:
+    return host_client(tenant_host(slug=tenant_b.slug))
+
+
+def tenant_user(tenant: Tenant, *, role: str = Role.MEMBER, email: str | None = None):
+    """Create a user in the tenant's schema (inside the test's transaction)."""
+    with schema_context(tenant.schema_name):
+        return get_user_model().objects.create_user(
+            email or f"{role}-{get_user_model().objects.count()}@{tenant.slug}.example",
+            PASSWORD,
+            role=role,
+        )
+
+
+def admin_of(tenant: Tenant):
+    with schema_context(tenant.schema_name):
+        return get_user_model().objects.get(email=f"admin@{tenant.slug}.example")
+
+
+def logged_in(client: Client, tenant: Tenant, user) -> Client:
+    """Log `user` into `client` with a session stored in the tenant's schema."""
+    with schema_context(tenant.schema_name):
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client_a(client_a, tenant_a) -> Client:
+    return logged_in(client_a, tenant_a, admin_of(tenant_a))
