@@ -56,7 +56,7 @@ def embedded_postgres():
 
 
 @contextmanager
-def embedded_redis():
+def embedded_redis(database: int = 0):
     """Yield a REDIS_URL: the environment's, or one of a pip-shipped server on a Unix socket."""
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
@@ -66,7 +66,7 @@ def embedded_redis():
     directory = DATA / "redis"
     directory.mkdir(parents=True, exist_ok=True)
     socket_path = directory / "redis.sock"
-    url = f"unix://{socket_path}?db=0"
+    url = f"unix://{socket_path}?db={database}"
 
     def answers() -> bool:
         ping = [REDIS_CLI_PATH, "-s", str(socket_path), "ping"]
@@ -96,11 +96,14 @@ def embedded_redis():
 
 
 @contextmanager
-def services():
-    """Start (or reuse) the servers and put their URLs into this process's environment."""
+def services(redis_database: int = 0):
+    """Start (or reuse) the servers and put their URLs into this process's environment.
+
+    Tests use their own Redis database, so flushing it never touches a running demo's data.
+    """
     with ExitStack() as stack:
         os.environ["DATABASE_URL"] = stack.enter_context(embedded_postgres())
-        os.environ["REDIS_URL"] = stack.enter_context(embedded_redis())
+        os.environ["REDIS_URL"] = stack.enter_context(embedded_redis(redis_database))
         yield
 
 
@@ -172,7 +175,7 @@ def run() -> int:
 
 def test(args: list[str]) -> int:
     os.environ.setdefault("DJANGO_ENV", "test")
-    with services():
+    with services(redis_database=1):
         return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT).returncode
 
 

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from loginexus.accounts.api import TokenApi
+from loginexus.accounts.api import MeApi, TokenApi
 from loginexus.accounts.views import LoginView, LogoutView
 from loginexus.health import healthz
 from shipments.views import dashboard
@@ -18,6 +18,7 @@ accounts_urls = (
 
 api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
+    path("auth/me/", MeApi.as_view(), name="api-me"),
 ]
 
 urlpatterns = [

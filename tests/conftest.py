@@ -55,10 +55,9 @@ def _public_schema_after_each_test():
     connection.set_schema_to_public()
 
 
-@pytest.fixture
-def clear_rate_limits():
-    cache.clear()
-    yield
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached entries never leak from one test into the next."""
     cache.clear()
 
 

@@ -49,3 +49,18 @@ class TokenApi(APIView):
         serializer.is_valid(raise_exception=True)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    role = serializers.CharField(read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+
+class MeApi(APIView):
+    """The user the request is authenticated as (a cheap way for integrators to test a token)."""
+
+    @extend_schema(responses={200: MeSerializer, 401: OpenApiResponse(description="Not logged in")})
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)

@@ -1,6 +1,7 @@
 """Reads about tenants: their URLs and host names."""
 
 from django.conf import settings
+from django.http.request import split_domain_port
 
 from loginexus.tenancy.models import Tenant
 
@@ -20,4 +21,5 @@ def tenant_url(*, tenant: Tenant, scheme: str | None = None, port: str | int | N
 
 def tenant_url_for_request(*, tenant: Tenant, request) -> str:
     """The tenant's home URL on the scheme and port the caller reached the platform by."""
-    return tenant_url(tenant=tenant, scheme=request.scheme, port=request.get_port())
+    _domain, port = split_domain_port(request.get_host())
+    return tenant_url(tenant=tenant, scheme=request.scheme, port=port or "")
