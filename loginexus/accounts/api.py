@@ -14,7 +14,9 @@ from rest_framework.views import APIView
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, style={"input_type": "password"}
+    )
 
     def validate(self, attrs):
         user = authenticate(

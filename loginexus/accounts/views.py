@@ -13,7 +13,9 @@ def _rate(setting_name: str):
 
 login_rate_limits = [
     ratelimit(key="ip", rate=_rate("LOGIN_RATE_PER_IP"), method="POST", group="login"),
-    ratelimit(key="post:username", rate=_rate("LOGIN_RATE_PER_ACCOUNT"), method="POST", group="login"),
+    ratelimit(
+        key="post:username", rate=_rate("LOGIN_RATE_PER_ACCOUNT"), method="POST", group="login"
+    ),
 ]
 
 

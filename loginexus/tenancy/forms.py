@@ -1,8 +1,7 @@
 """The signup form: the one place signup input is validated, for the page and the API alike."""
 
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.validators import SLUG_MAX_LENGTH, validate_tenant_slug

@@ -16,11 +16,20 @@ from django_tenants.utils import get_public_schema_name
 
 # Options that ask migrate for something other than "bring every app up to date" (run_syncdb:
 # apps without migrations, as in the test database, need Django itself).
-_SPECIFIC_OPTIONS = ("app_label", "migration_name", "plan", "check_unapplied", "prune", "run_syncdb")
+_SPECIFIC_OPTIONS = (
+    "app_label",
+    "migration_name",
+    "plan",
+    "check_unapplied",
+    "prune",
+    "run_syncdb",
+)
 
 
 def tenant_app_labels() -> set[str]:
-    return {config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS}
+    return {
+        config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS
+    }
 
 
 def record_shared_only_migrations(connection) -> list[tuple[str, str]]:
@@ -48,9 +57,9 @@ class TenantMigrateCommand(migrate.Command):
     def handle(self, *args, **options):
         connection = connections[options.get("database") or "default"]
         in_tenant_schema = connection.schema_name != get_public_schema_name()
-        if in_tenant_schema and not any(options.get(name) for name in _SPECIFIC_OPTIONS):
-            if not record_shared_only_migrations(connection):
-                if options.get("verbosity", 1) >= 1:
-                    self.stdout.write("  No migrations to apply.")
-                return
+        everything = not any(options.get(name) for name in _SPECIFIC_OPTIONS)
+        if in_tenant_schema and everything and not record_shared_only_migrations(connection):
+            if options.get("verbosity", 1) >= 1:
+                self.stdout.write("  No migrations to apply.")
+            return
         super().handle(*args, **options)

@@ -10,7 +10,9 @@ class Tenant(TenantMixin):
     """A customer company. Its schema is cloned from the template by `tenant_provision`."""
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, validators=[validate_tenant_slug])
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH, unique=True, validators=[validate_tenant_slug]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Provisioning clones the template schema explicitly inside its own transaction.

@@ -1,4 +1,4 @@
-"""Writes of tenancy: provisioning a tenant (schema cloned from the template, domain, first admin)."""
+"""Writes of tenancy: provisioning a tenant (cloned schema, domain, first admin)."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -32,9 +32,7 @@ def tenant_provision(*, company: str, slug: str, admin_email: str, admin_passwor
             CloneSchema().clone_schema(template_schema_name(), tenant.schema_name, "DATA")
             Domain.objects.create(domain=tenant_host(slug=slug), tenant=tenant, is_primary=True)
             with schema_context(tenant.schema_name):
-                get_user_model().objects.create_user(
-                    admin_email, admin_password, role=Role.ADMIN
-                )
+                get_user_model().objects.create_user(admin_email, admin_password, role=Role.ADMIN)
     except IntegrityError as error:
         # Another signup took the slug between our check and our insert.
         raise SlugTaken("This slug is already taken.") from error

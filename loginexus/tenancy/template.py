@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import get_public_schema_name, schema_exists
+from psycopg import sql
 
 from loginexus.tenancy.models import Tenant
 
@@ -28,12 +29,14 @@ def migrations_on_disk() -> frozenset[tuple[str, str]]:
 
 def recorded_migrations(schema_name: str) -> set[tuple[str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT to_regclass(%s) IS NOT NULL", [f'"{schema_name}".django_migrations']
-        )
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{schema_name}".django_migrations'])
         if not cursor.fetchone()[0]:
             return set()
-        cursor.execute(f'SELECT app, name FROM "{schema_name}".django_migrations')
+        cursor.execute(
+            sql.SQL("SELECT app, name FROM {}.django_migrations").format(
+                sql.Identifier(schema_name)
+            )
+        )
         return set(cursor.fetchall())
 
 
@@ -97,7 +100,9 @@ def template_problems(reference_schema: str | None = None) -> list[str]:
         for table, kind, definition in sorted(template_only):
             problems.append(f"Only the template has {kind} on {table}: {definition}.")
         for table, kind, definition in sorted(tenant_only):
-            problems.append(f'Only tenant "{reference_schema}" has {kind} on {table}: {definition}.')
+            problems.append(
+                f'Only tenant "{reference_schema}" has {kind} on {table}: {definition}.'
+            )
         if recorded_migrations(template) != recorded_migrations(reference_schema):
             problems.append(
                 f'The template and tenant "{reference_schema}" have recorded different migrations.'

@@ -41,8 +41,13 @@ class SignupView(View):
                 form.add_error("slug", error.message)
             except SignupUnavailable as error:
                 return render(
-                    request, self.template_name, {"form": form, "unavailable": error.message}, status=503
+                    request,
+                    self.template_name,
+                    {"form": form, "unavailable": error.message},
+                    status=503,
                 )
             else:
-                return redirect(tenant_url_for_request(tenant=tenant, request=request) + "accounts/login/")
+                return redirect(
+                    tenant_url_for_request(tenant=tenant, request=request) + "accounts/login/"
+                )
         return render(request, self.template_name, {"form": form}, status=400)

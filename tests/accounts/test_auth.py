@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def get_token(client, email, password=PASSWORD):
     return client.post(
-        "/api/v1/auth/token/", {"email": email, "password": password}, content_type="application/json"
+        "/api/v1/auth/token/",
+        {"email": email, "password": password},
+        content_type="application/json",
     )
 
 

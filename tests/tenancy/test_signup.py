@@ -23,7 +23,11 @@ GOOD = {
 
 
 def signup_api(client, body, content_type="application/json"):
-    data = json.dumps(body) if content_type == "application/json" and not isinstance(body, str) else body
+    data = (
+        json.dumps(body)
+        if content_type == "application/json" and not isinstance(body, str)
+        else body
+    )
     return client.post("/api/v1/signup/", data, content_type=content_type)
 
 

@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Checks that the tenant template schema has every migration and a tenant's structure."
 
     def add_arguments(self, parser):
-        parser.add_argument("--against", help="Schema of the tenant to compare with (default: newest).")
+        parser.add_argument(
+            "--against", help="Schema of the tenant to compare with (default: newest)."
+        )
 
     def handle(self, *args, **options):
         problems = template_problems(reference_schema=options.get("against"))
