@@ -1,0 +1,531 @@
+"""API handlers for billing: Checkout, the customer portal, subscriptions and invoices."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import billing_objects, objects
+from .errors import CardDeclined, InvalidRequest, MissingParam, ResourceMissing, StripeApiError
+from .forms import as_bool, as_int, as_list, as_metadata
+from .ids import new_id
+from .routing import route
+from .store import filter_created, paginate
+
+if TYPE_CHECKING:
+    from .server import Api
+
+Params = dict[str, Any]
+
+
+# -- Checkout ------------------------------------------------------------------------------
+
+
+@route("POST", "/v1/checkout/sessions")
+def checkout_session_create(api: Api, params: Params) -> dict[str, Any]:
+    mode = params.get("mode")
+    if not mode:
+        raise MissingParam("mode")
+    if mode != "subscription":
+        raise InvalidRequest(
+            "The simulator supports Checkout only in `subscription` mode.", param="mode"
+        )
+    if not params.get("success_url"):
+        raise MissingParam("success_url")
+    if params.get("customer"):
+        api.state.get("customer", params["customer"], param="customer")
+    line_params = as_list(params.get("line_items"), "line_items")
+    if not line_params:
+        raise MissingParam("line_items")
+    items = []
+    for index, line in enumerate(line_params):
+        if not isinstance(line, dict) or not line.get("price"):
+            raise MissingParam(f"line_items[{index}][price]")
+        price = api.billing.recurring_price(line["price"], f"line_items[{index}][price]")
+        product = api.state.get("product", price["product"])
+        items.append(
+            billing_objects.checkout_item(
+                price_obj=price,
+                product_name=product["name"],
+                quantity=as_int(line.get("quantity", 1), f"line_items[{index}][quantity]"),
+            )
+        )
+    session_id = new_id("cs")
+    session = billing_objects.checkout_session(
+        session_id=session_id,
+        created=api.billing.now(params.get("customer")),
+        params=params,
+        items=items,
+        url=f"{api.base_url()}/checkout/{session_id}",
+    )
+    session["metadata"] = as_metadata(params.get("metadata"))
+    return api.state.add(session)
+
+
+@route("GET", "/v1/checkout/sessions/{session}")
+def checkout_session_retrieve(api: Api, params: Params, session: str) -> dict[str, Any]:
+    return api.state.get("checkout.session", session)
+
+
+@route("GET", "/v1/checkout/sessions")
+def checkout_session_list(api: Api, params: Params) -> dict[str, Any]:
+    filters = {key: params.get(key) for key in ("customer", "subscription", "status")}
+    items = [
+        s
+        for s in api.state.all("checkout.session")
+        if all(value is None or s[key] == value for key, value in filters.items())
+    ]
+    return paginate(filter_created(items, params.get("created")), params, "/v1/checkout/sessions")
+
+
+@route("GET", "/v1/checkout/sessions/{session}/line_items")
+def checkout_session_line_items(api: Api, params: Params, session: str) -> dict[str, Any]:
+    found = api.state.get("checkout.session", session)
+    return paginate(found["_line_items"], params, f"/v1/checkout/sessions/{session}/line_items")
+
+
+@route("POST", "/v1/checkout/sessions/{session}/expire")
+def checkout_session_expire(api: Api, params: Params, session: str) -> dict[str, Any]:
+    found = api.state.get("checkout.session", session)
+    if found["status"] != "open":
+        raise InvalidRequest(
+            f'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout '
+            f'Session has a status of "{found["status"]}".',
+            param="session",
+        )
+    found["status"] = "expired"
+    at = api.billing.now(found["customer"])
+    found["expires_at"] = at
+    api.billing.emit("checkout.session.expired", found, at=at)
+    return found
+
+
+def checkout_pay(api: Api, session: dict[str, Any], *, test_card: str, email: str | None) -> None:
+    """What the hosted page's Pay button does: the customer, the subscription, the events."""
+    if session["status"] != "open":
+        raise InvalidRequest(f"This Checkout Session is {session['status']}.")
+    customer = api.state.find("customer", session["customer"])
+    at = api.billing.now(customer and customer["id"])
+    declines = objects.TEST_CARDS[test_card]["declines"]
+    if declines:
+        # The card is refused before anything is created; the page shows the error.
+        session["_last_error"] = "Your card was declined."
+        api.state.mark_dirty()
+        raise CardDeclined()
+    if customer is None:
+        customer = objects.customer(
+            created=at,
+            params={
+                "email": email or session["customer_email"] or "jenny.rosen@example.com",
+                "name": "Jenny Rosen",
+            },
+            test_clock=None,
+        )
+        api.state.add(customer)
+        api.billing.emit("customer.created", customer, at=at)
+        session["customer"] = customer["id"]
+    pm = api.billing.payment_method_for(test_card, customer, at=at, param="payment_method")
+    pending: list = []
+    subscription_data = session["_subscription_data"]
+    trial_days = subscription_data.get("trial_period_days")
+    sub = api.billing.create_subscription(
+        customer,
+        [
+            {"price": item["price"]["id"], "quantity": item["quantity"]}
+            for item in session["_line_items"]
+        ],
+        at=at,
+        default_payment_method=pm["id"],
+        metadata=as_metadata(subscription_data.get("metadata")),
+        trial_days=as_int(trial_days, "trial_period_days") if trial_days else None,
+        payment_behavior="allow_incomplete",
+        pending=pending,
+    )
+    session.update(
+        status="complete",
+        payment_status="paid" if sub["status"] == "active" else "no_payment_required",
+        subscription=sub["id"],
+        invoice=sub["latest_invoice"],
+        _last_error=None,
+        customer_details={
+            "address": {key: None for key in objects.EMPTY_ADDRESS_KEYS} | {"country": "US"},
+            "business_name": None,
+            "email": customer["email"],
+            "individual_name": None,
+            "name": customer["name"],
+            "phone": None,
+            "tax_exempt": "none",
+            "tax_ids": [],
+        },
+        collected_information={
+            "business_name": None,
+            "individual_name": None,
+            "shipping_details": None,
+        },
+    )
+    api.billing.emit("checkout.session.completed", session, at=at)
+    api.events.release(pending)
+
+
+# -- the customer portal -------------------------------------------------------------------
+
+
+def default_portal_configuration(api: Api) -> dict[str, Any]:
+    return next(c for c in api.state.all("billing_portal.configuration") if c["is_default"])
+
+
+@route("POST", "/v1/billing_portal/sessions")
+def portal_session_create(api: Api, params: Params) -> dict[str, Any]:
+    if not params.get("customer"):
+        raise MissingParam("customer")
+    customer = api.state.get("customer", params["customer"], param="customer")
+    configuration = (
+        api.state.get(
+            "billing_portal.configuration", params["configuration"], param="configuration"
+        )
+        if params.get("configuration")
+        else default_portal_configuration(api)
+    )
+    session_id = new_id("bps")
+    flow = params.get("flow_data")
+    session = billing_objects.portal_session(
+        session_id=session_id,
+        created=api.billing.now(customer["id"]),
+        customer_id=customer["id"],
+        configuration_id=configuration["id"],
+        return_url=params.get("return_url") or configuration["default_return_url"],
+        url=f"{api.base_url()}/portal/{session_id}",
+        flow=flow if isinstance(flow, dict) else None,
+        locale=params.get("locale"),
+    )
+    return api.state.add(session)
+
+
+@route("GET", "/v1/billing_portal/configurations")
+def portal_configuration_list(api: Api, params: Params) -> dict[str, Any]:
+    return paginate(
+        api.state.all("billing_portal.configuration"), params, "/v1/billing_portal/configurations"
+    )
+
+
+@route("GET", "/v1/billing_portal/configurations/{configuration}")
+def portal_configuration_retrieve(api: Api, params: Params, configuration: str) -> dict[str, Any]:
+    return api.state.get("billing_portal.configuration", configuration)
+
+
+@route("POST", "/v1/billing_portal/configurations")
+def portal_configuration_create(api: Api, params: Params) -> dict[str, Any]:
+    configuration = objects.portal_configuration(created=api.billing.now(), is_default=False)
+    configuration["default_return_url"] = params.get("default_return_url")
+    configuration["metadata"] = as_metadata(params.get("metadata"))
+    return api.state.add(configuration)
+
+
+# -- subscriptions -------------------------------------------------------------------------
+
+
+@route("POST", "/v1/subscriptions")
+def subscription_create(api: Api, params: Params) -> dict[str, Any]:
+    if not params.get("customer"):
+        raise MissingParam("customer")
+    customer = api.state.get("customer", params["customer"], param="customer")
+    at = api.billing.now(customer["id"])
+    pm_ref = params.get("default_payment_method")
+    pm_id = (
+        api.billing.payment_method_for(pm_ref, customer, at=at, param="default_payment_method")[
+            "id"
+        ]
+        if pm_ref
+        else None
+    )
+    behavior = params.get("payment_behavior", "allow_incomplete")
+    if behavior not in (
+        "allow_incomplete",
+        "error_if_incomplete",
+        "default_incomplete",
+        "pending_if_incomplete",
+    ):
+        raise InvalidRequest(f"Invalid payment_behavior: {behavior}", param="payment_behavior")
+    trial = params.get("trial_period_days")
+    return api.billing.create_subscription(
+        customer,
+        as_list(params.get("items"), "items"),
+        at=at,
+        default_payment_method=pm_id,
+        metadata=as_metadata(params.get("metadata")),
+        trial_days=as_int(trial, "trial_period_days") if trial else None,
+        payment_behavior=behavior,
+        cancel_at_period_end=as_bool(
+            params.get("cancel_at_period_end", False), "cancel_at_period_end"
+        ),
+    )
+
+
+@route("GET", "/v1/subscriptions/{subscription}")
+def subscription_retrieve(api: Api, params: Params, subscription: str) -> dict[str, Any]:
+    return api.state.get("subscription", subscription)
+
+
+@route("POST", "/v1/subscriptions/{subscription}")
+def subscription_update(api: Api, params: Params, subscription: str) -> dict[str, Any]:
+    sub = api.state.get("subscription", subscription)
+    return api.billing.update_subscription(sub, params, at=api.billing.now(sub["customer"]))
+
+
+@route("DELETE", "/v1/subscriptions/{subscription}")
+def subscription_cancel(api: Api, params: Params, subscription: str) -> dict[str, Any]:
+    sub = api.state.get("subscription", subscription)
+    return api.billing.cancel_subscription(
+        sub,
+        at=api.billing.now(sub["customer"]),
+        reason="cancellation_requested",
+        invoice_now=as_bool(params.get("invoice_now", False), "invoice_now"),
+    )
+
+
+@route("POST", "/v1/subscriptions/{subscription}/resume")
+def subscription_resume(api: Api, params: Params, subscription: str) -> dict[str, Any]:
+    api.state.get("subscription", subscription)
+    # Nothing in the simulator pauses a subscription, so there is never one to resume.
+    raise InvalidRequest(
+        "Only paused subscriptions can be resumed; to undo a cancellation at period end, "
+        "update the subscription with cancel_at_period_end=false.",
+        param="subscription",
+    )
+
+
+@route("GET", "/v1/subscriptions")
+def subscription_list(api: Api, params: Params) -> dict[str, Any]:
+    customer = params.get("customer")
+    price = params.get("price")
+    status = params.get("status")
+    clock = params.get("test_clock")
+
+    def keep(sub: dict[str, Any]) -> bool:
+        if customer is not None and sub["customer"] != customer:
+            return False
+        if price is not None and all(i["price"]["id"] != price for i in sub["items"]["data"]):
+            return False
+        if clock is not None and sub["test_clock"] != clock:
+            return False
+        if status in (None, ""):
+            # Stripe leaves canceled subscriptions out unless asked for them.
+            return sub["status"] != "canceled"
+        if status == "all":
+            return True
+        if status == "ended":
+            return sub["status"] in ("canceled", "incomplete_expired")
+        return sub["status"] == status
+
+    items = [sub for sub in api.state.all("subscription") if keep(sub)]
+    return paginate(filter_created(items, params.get("created")), params, "/v1/subscriptions")
+
+
+def _item_owner(api: Api, item_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    for sub in api.state.all("subscription"):
+        for item in sub["items"]["data"]:
+            if item["id"] == item_id:
+                return sub, item
+    raise ResourceMissing("subscription_item", item_id)
+
+
+@route("GET", "/v1/subscription_items")
+def subscription_item_list(api: Api, params: Params) -> dict[str, Any]:
+    if not params.get("subscription"):
+        raise MissingParam("subscription")
+    sub = api.state.get("subscription", params["subscription"], param="subscription")
+    return paginate(
+        sub["items"]["data"], params, f"/v1/subscription_items?subscription={sub['id']}"
+    )
+
+
+@route("GET", "/v1/subscription_items/{item}")
+def subscription_item_retrieve(api: Api, params: Params, item: str) -> dict[str, Any]:
+    return _item_owner(api, item)[1]
+
+
+@route("POST", "/v1/subscription_items/{item}")
+def subscription_item_update(api: Api, params: Params, item: str) -> dict[str, Any]:
+    sub, _ = _item_owner(api, item)
+    change = {"id": item}
+    for key in ("price", "quantity", "metadata"):
+        if key in params:
+            change[key] = params[key]
+    update = {
+        key: params[key]
+        for key in ("proration_behavior", "proration_date", "payment_behavior")
+        if key in params
+    }
+    api.billing.update_subscription(
+        sub, {**update, "items": [change]}, at=api.billing.now(sub["customer"])
+    )
+    return _item_owner(api, item)[1]
+
+
+# -- invoices ------------------------------------------------------------------------------
+
+
+@route("GET", "/v1/invoices/{invoice}")
+def invoice_retrieve(api: Api, params: Params, invoice: str) -> dict[str, Any]:
+    return api.state.get("invoice", invoice)
+
+
+@route("GET", "/v1/invoices")
+def invoice_list(api: Api, params: Params) -> dict[str, Any]:
+    customer = params.get("customer")
+    subscription = params.get("subscription")
+    status = params.get("status")
+
+    def keep(invoice: dict[str, Any]) -> bool:
+        parent = (invoice["parent"] or {}).get("subscription_details") or {}
+        return (
+            (customer is None or invoice["customer"] == customer)
+            and (subscription is None or parent.get("subscription") == subscription)
+            and (status is None or invoice["status"] == status)
+        )
+
+    items = [i for i in api.state.all("invoice") if keep(i)]
+    return paginate(filter_created(items, params.get("created")), params, "/v1/invoices")
+
+
+@route("GET", "/v1/invoices/{invoice}/lines")
+def invoice_lines(api: Api, params: Params, invoice: str) -> dict[str, Any]:
+    found = api.state.get("invoice", invoice)
+    return paginate(found["lines"]["data"], params, f"/v1/invoices/{invoice}/lines")
+
+
+@route("POST", "/v1/invoices/{invoice}/pay")
+def invoice_pay(api: Api, params: Params, invoice: str) -> dict[str, Any]:
+    found = api.state.get("invoice", invoice)
+    if found["status"] != "open":
+        raise InvalidRequest(
+            "Invoice is already paid."
+            if found["status"] == "paid"
+            else f"This invoice can't be paid: it is {found['status']}.",
+            code="invoice_not_open",
+        )
+    customer = api.state.get("customer", found["customer"])
+    at = api.billing.now(customer["id"])
+    pm = (
+        api.billing.payment_method_for(
+            params["payment_method"], customer, at=at, param="payment_method"
+        )
+        if params.get("payment_method")
+        else None
+    )
+    if not api.billing.pay_open_invoice(found, at=at, pm=pm):
+        # Stripe answers a failed /pay with the card error; the failure is already recorded.
+        raise CardDeclined(payment_method=pm and pm["id"])
+    return found
+
+
+@route("POST", "/v1/invoices/{invoice}/void")
+def invoice_void(api: Api, params: Params, invoice: str) -> dict[str, Any]:
+    found = api.state.get("invoice", invoice)
+    if found["status"] != "open":
+        raise InvalidRequest("You can only void open invoices.")
+    at = api.billing.now(found["customer"])
+    found["status"] = "void"
+    found["next_payment_attempt"] = None
+    found["status_transitions"]["voided_at"] = at
+    api.billing.emit("invoice.voided", found, at=at)
+    return found
+
+
+def _preview(
+    api: Api,
+    subscription_id: Any,
+    customer_id: Any,
+    items: Any,
+    proration_behavior: Any,
+    proration_date: Any,
+) -> dict[str, Any]:
+    if subscription_id:
+        sub = api.state.get("subscription", subscription_id, param="subscription")
+    elif customer_id:
+        customer = api.state.get("customer", customer_id, param="customer")
+        sub = next(
+            (
+                s
+                for s in api.state.all("subscription")
+                if s["customer"] == customer["id"]
+                and s["status"] not in ("canceled", "incomplete_expired")
+            ),
+            None,
+        )
+        if sub is None:
+            raise StripeApiError(
+                "No upcoming invoices for customer: " + customer_id, code="invoice_upcoming_none"
+            )
+    else:
+        raise MissingParam("customer")
+    at = (
+        as_int(proration_date, "proration_date")
+        if proration_date
+        else api.billing.now(sub["customer"])
+    )
+    behavior = proration_behavior or "create_prorations"
+    return api.billing.preview(sub, as_list(items, "items"), at=at, proration_behavior=behavior)
+
+
+@route("POST", "/v1/invoices/create_preview")
+def invoice_create_preview(api: Api, params: Params) -> dict[str, Any]:
+    details = params.get("subscription_details") or {}
+    return _preview(
+        api,
+        params.get("subscription"),
+        params.get("customer"),
+        details.get("items"),
+        details.get("proration_behavior"),
+        details.get("proration_date"),
+    )
+
+
+@route("GET", "/v1/invoices/upcoming")
+def invoice_upcoming(api: Api, params: Params) -> dict[str, Any]:
+    return _preview(
+        api,
+        params.get("subscription"),
+        params.get("customer"),
+        params.get("subscription_items"),
+        params.get("subscription_proration_behavior"),
+        params.get("subscription_proration_date"),
+    )
+
+
+def portal_action(api: Api, session: dict[str, Any], form: dict[str, str]) -> None:
+    """What the portal page's buttons do to the customer's subscription or card."""
+    customer = api.state.get("customer", session["customer"])
+    at = api.billing.now(customer["id"])
+    action = form.get("action")
+    sub = api.state.find("subscription", form.get("subscription"))
+    if action in ("switch_plan", "cancel", "resume") and (
+        sub is None or sub["customer"] != customer["id"]
+    ):
+        raise InvalidRequest("Choose one of your subscriptions.", param="subscription")
+    if action == "switch_plan":
+        price = api.billing.recurring_price(form.get("price"), "price")
+        item = sub["items"]["data"][0]
+        api.billing.update_subscription(
+            sub,
+            {
+                "items": [{"id": item["id"], "price": price["id"]}],
+                "proration_behavior": "create_prorations",
+            },
+            at=at,
+        )
+    elif action == "cancel":
+        api.billing.update_subscription(sub, {"cancel_at_period_end": "true"}, at=at)
+    elif action == "resume":
+        api.billing.update_subscription(sub, {"cancel_at_period_end": "false"}, at=at)
+    elif action == "update_card":
+        card = form.get("card", "pm_card_visa")
+        if card not in objects.TEST_CARDS:
+            raise InvalidRequest("Choose a test card.", param="card")
+        pm = api.billing.payment_method_for(card, customer, at=at, param="card")
+        api.billing.set_default_payment_method(customer, pm["id"], at=at)
+        # The portal makes the new card the default of the customer's subscriptions too.
+        for owned in api.state.all("subscription"):
+            if owned["customer"] == customer["id"] and owned["status"] != "canceled":
+                api.billing.update_subscription(owned, {"default_payment_method": pm["id"]}, at=at)
+    else:
+        raise InvalidRequest(f"Unknown portal action: {action}", param="action")

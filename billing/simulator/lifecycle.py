@@ -1,0 +1,926 @@
+"""Subscriptions and invoices through time: start, pay, prorate, renew, retry, cancel."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import billing_objects, objects
+from .clock import add_interval, system_time
+from .errors import CardDeclined, InvalidRequest, MissingParam
+from .events import EventLog, HeldEvent, previous_attributes
+from .forms import as_bool, as_int, as_list, merge_metadata
+from .ids import new_id
+from .store import State
+
+LIVE_STATUSES = ("active", "trialing", "past_due", "incomplete", "unpaid")
+# Statuses in which Stripe keeps billing a subscription at each period end.
+RENEWING_STATUSES = ("active", "trialing", "past_due")
+INCOMPLETE_EXPIRES_AFTER = 23 * 3600
+# Stripe writes quantities on invoice lines with a multiplication sign ("1 x Product").
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+Outcome = str | None  # "succeed" / "fail" force a payment's result; None lets the card decide.
+
+
+@dataclass
+class UpdatePlan:
+    """What a subscription update will do, worked out before anything changes."""
+
+    items: list[dict[str, Any]]
+    proration_lines: list[dict[str, Any]] = field(default_factory=list)
+    resets_period: bool = False
+    period_start: int = 0
+    period_end: int = 0
+    invoice_now: bool = False
+
+
+class Billing:
+    def __init__(self, state: State, events: EventLog, base_url: Callable[[], str]) -> None:
+        self.state = state
+        self.events = events
+        self.base_url = base_url
+
+    # -- time ------------------------------------------------------------------------------
+
+    def now(self, customer_id: str | None = None) -> int:
+        clock_id = None
+        if customer_id:
+            customer = self.state.find("customer", customer_id)
+            clock_id = customer and customer["test_clock"]
+        if clock_id:
+            clock = self.state.find("test_helpers.test_clock", clock_id)
+            if clock is not None:
+                return clock["frozen_time"]
+        return system_time(self.state.time_offset)
+
+    def emit(
+        self,
+        event_type: str,
+        obj: dict[str, Any],
+        *,
+        at: int,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
+        self.events.emit(event_type, copy.deepcopy(obj), created=at, previous=previous)
+
+    # -- payment methods -------------------------------------------------------------------
+
+    def payment_method_for(
+        self, reference: Any, customer: dict[str, Any] | None, *, at: int, param: str
+    ) -> dict[str, Any]:
+        """A payment method by id, test id (``pm_card_visa``) or token, attached if asked."""
+        if not isinstance(reference, str) or not reference:
+            raise InvalidRequest("Invalid payment method", param=param)
+        test_card = objects.TEST_TOKENS.get(reference, reference)
+        if test_card in objects.TEST_CARDS:
+            pm = self.state.add(
+                objects.payment_method(created=at, test_card=test_card, customer_id=None)
+            )
+        else:
+            pm = self.state.get("payment_method", reference, param=param)
+        if customer is not None and pm["customer"] != customer["id"]:
+            if pm["customer"] is not None:
+                raise InvalidRequest(
+                    f"The payment method you provided has already been attached to a "
+                    f"customer: {pm['id']}.",
+                    param=param,
+                )
+            self.attach(pm, customer, at=at)
+        return pm
+
+    def attach(self, pm: dict[str, Any], customer: dict[str, Any], *, at: int) -> None:
+        pm["customer"] = customer["id"]
+        self.state.mark_dirty()
+        self.emit("payment_method.attached", pm, at=at)
+
+    def set_default_payment_method(
+        self, customer: dict[str, Any], pm_id: str | None, *, at: int
+    ) -> None:
+        before = copy.deepcopy(customer)
+        customer["invoice_settings"]["default_payment_method"] = pm_id
+        self.emit(
+            "customer.updated", customer, at=at, previous=previous_attributes(before, customer)
+        )
+
+    def charging_method(
+        self, sub: dict[str, Any] | None, customer: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Stripe charges the subscription's default method, else the customer's."""
+        pm_id = (sub or {}).get("default_payment_method") or customer["invoice_settings"][
+            "default_payment_method"
+        ]
+        return self.state.find("payment_method", pm_id) if pm_id else None
+
+    @staticmethod
+    def would_succeed(pm: dict[str, Any] | None, outcome: Outcome) -> bool:
+        if outcome == "succeed":
+            return True
+        if outcome == "fail":
+            return False
+        return pm is not None and not pm["_declines"]
+
+    # -- invoices --------------------------------------------------------------------------
+
+    def item_line(
+        self, sub: dict[str, Any], item: dict[str, Any], start: int, end: int
+    ) -> dict[str, Any]:
+        price = item["price"]
+        product = self.state.find("product", price["product"])
+        name = product["name"] if product else price["product"]
+        amount = price["unit_amount"] * item["quantity"]
+        recurring = price["recurring"] or {}
+        return billing_objects.invoice_line(
+            amount=amount,
+            currency=price["currency"],
+            description=f"{item['quantity']} {TIMES} {name} (at "
+            f"{objects.money(price['unit_amount'], price['currency'])} / "
+            f"{recurring.get('interval', 'once')})",
+            period_start=start,
+            period_end=end,
+            quantity=item["quantity"],
+            price_obj=price,
+            subscription_id=sub["id"],
+            subscription_item_id=item["id"],
+            proration=False,
+        )
+
+    def proration_line(
+        self,
+        sub: dict[str, Any],
+        price: dict[str, Any],
+        quantity: int,
+        *,
+        at: int,
+        period_end: int,
+        fraction: float,
+        credit: bool,
+    ) -> dict[str, Any]:
+        product = self.state.find("product", price["product"])
+        name = product["name"] if product else price["product"]
+        amount = round(price["unit_amount"] * quantity * fraction)
+        wording = "Unused time on" if credit else "Remaining time on"
+        return billing_objects.invoice_line(
+            amount=-amount if credit else amount,
+            currency=price["currency"],
+            description=f"{wording} {quantity} {TIMES} {name} after {objects.short_date(at)}",
+            period_start=at,
+            period_end=period_end,
+            quantity=quantity,
+            price_obj=price,
+            subscription_id=sub["id"],
+            subscription_item_id=None,
+            proration=True,
+        )
+
+    def new_invoice(
+        self,
+        customer: dict[str, Any],
+        sub: dict[str, Any] | None,
+        billing_reason: str,
+        lines: list[dict[str, Any]],
+        *,
+        at: int,
+        period_start: int,
+        period_end: int,
+        invoice_id: str | None = None,
+    ) -> dict[str, Any]:
+        currency = lines[0]["currency"] if lines else "usd"
+        account = self.state.all("account")[0]
+        return billing_objects.invoice(
+            invoice_id=invoice_id or new_id("in"),
+            customer=customer,
+            subscription_obj=sub,
+            billing_reason=billing_reason,
+            lines=lines,
+            created=at,
+            currency=currency,
+            period_start=period_start,
+            period_end=period_end,
+            account_name=account["business_profile"]["name"],
+        )
+
+    def finalize(self, invoice: dict[str, Any], customer: dict[str, Any], *, at: int) -> None:
+        base = self.base_url()
+        invoice["status"] = "open"
+        invoice["number"] = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
+        customer["next_invoice_sequence"] += 1
+        invoice["effective_at"] = at
+        invoice["automatically_finalizes_at"] = None
+        invoice["status_transitions"]["finalized_at"] = at
+        invoice["hosted_invoice_url"] = f"{base}/invoices/{invoice['id']}"
+        invoice["invoice_pdf"] = f"{base}/invoices/{invoice['id']}/pdf"
+        invoice["ending_balance"] = min(0, invoice["total"] + invoice["starting_balance"])
+        # A credit left over (a downgrade's proration) stays on the customer's balance.
+        customer["balance"] = invoice["ending_balance"]
+
+    def pay_invoice(
+        self,
+        invoice: dict[str, Any],
+        customer: dict[str, Any],
+        pm: dict[str, Any] | None,
+        *,
+        at: int,
+        outcome: Outcome,
+        retry_days: list[int] | None,
+    ) -> bool:
+        """One payment attempt, with Stripe's charge and invoice events."""
+        succeeded = invoice["amount_due"] == 0 or self.would_succeed(pm, outcome)
+        if invoice["amount_due"] > 0:
+            invoice["attempt_count"] += 1
+            invoice["attempted"] = True
+            if pm is not None:
+                charge = self.state.add(
+                    objects.charge(
+                        created=at,
+                        customer_id=customer["id"],
+                        amount=invoice["amount_due"],
+                        currency=invoice["currency"],
+                        pm=pm,
+                        succeeded=succeeded,
+                        description="Subscription creation"
+                        if invoice["billing_reason"] == "subscription_create"
+                        else "Subscription update",
+                        receipt_url=invoice["hosted_invoice_url"],
+                    )
+                )
+                self.emit("charge.succeeded" if succeeded else "charge.failed", charge, at=at)
+        if succeeded:
+            invoice["status"] = "paid"
+            invoice["amount_paid"] = invoice["amount_due"]
+            invoice["amount_remaining"] = 0
+            invoice["attempted"] = True
+            invoice["next_payment_attempt"] = None
+            invoice["status_transitions"]["paid_at"] = at
+            invoice["default_payment_method"] = None
+            self.emit("invoice.paid", invoice, at=at)
+            self.emit("invoice.payment_succeeded", invoice, at=at)
+            return True
+        attempts_left = retry_days is not None and invoice["attempt_count"] <= len(retry_days)
+        invoice["next_payment_attempt"] = (
+            at + retry_days[invoice["attempt_count"] - 1] * 86400
+            if attempts_left and retry_days
+            else None
+        )
+        self.emit("invoice.payment_failed", invoice, at=at)
+        return False
+
+    def open_and_collect(
+        self,
+        invoice: dict[str, Any],
+        customer: dict[str, Any],
+        sub: dict[str, Any] | None,
+        *,
+        at: int,
+        outcome: Outcome,
+        retries: bool,
+    ) -> bool:
+        """Store a draft, finalize it and try to collect it, as Stripe does for subscriptions."""
+        self.state.add(invoice)
+        if sub is not None:
+            sub["latest_invoice"] = invoice["id"]
+        self.emit("invoice.created", invoice, at=at)
+        self.finalize(invoice, customer, at=at)
+        self.emit("invoice.finalized", invoice, at=at)
+        retry_days = list(self.state.settings["payment_retry_days"]) if retries else None
+        return self.pay_invoice(
+            invoice,
+            customer,
+            self.charging_method(sub, customer),
+            at=at,
+            outcome=outcome,
+            retry_days=retry_days,
+        )
+
+    # -- subscriptions ---------------------------------------------------------------------
+
+    def recurring_price(self, price_id: Any, param: str) -> dict[str, Any]:
+        price = self.state.get("price", price_id, param=param)
+        if not price["recurring"]:
+            raise InvalidRequest(
+                f"The price specified is set to `type=one_time` but this field only accepts "
+                f"prices with `type=recurring`: {price_id}",
+                param=param,
+            )
+        if not price["active"]:
+            raise InvalidRequest(f"The price specified is inactive: {price_id}", param=param)
+        return price
+
+    def create_subscription(
+        self,
+        customer: dict[str, Any],
+        item_params: list[dict[str, Any]],
+        *,
+        at: int,
+        default_payment_method: str | None,
+        metadata: dict[str, str],
+        trial_days: int | None,
+        payment_behavior: str,
+        outcome: Outcome = None,
+        subscription_id: str | None = None,
+        cancel_at_period_end: bool = False,
+        pending: list[HeldEvent] | None = None,
+    ) -> dict[str, Any]:
+        """Start a subscription and collect its first invoice.
+
+        Events are returned into ``pending`` when given, so Checkout can put its own
+        ``checkout.session.completed`` before them, in the order Stripe sends them.
+        """
+        if not item_params:
+            raise MissingParam("items")
+        prices = []
+        for index, item in enumerate(item_params):
+            if not isinstance(item, dict) or not item.get("price"):
+                raise MissingParam(f"items[{index}][price]")
+            prices.append(
+                (
+                    self.recurring_price(item["price"], f"items[{index}][price]"),
+                    as_int(item.get("quantity", 1), f"items[{index}][quantity]"),
+                )
+            )
+        intervals = {
+            (p["recurring"]["interval"], p["recurring"]["interval_count"]) for p, _ in prices
+        }
+        if len(intervals) > 1:
+            raise InvalidRequest(
+                "Currency and interval fields must match across all plans on this subscription.",
+                param="items",
+            )
+        interval, count = intervals.pop()
+        currency = prices[0][0]["currency"]
+        pm = self.charging_method({"default_payment_method": default_payment_method}, customer)
+        if (
+            payment_behavior == "error_if_incomplete"
+            and not trial_days
+            and not self.would_succeed(pm, outcome)
+        ):
+            raise CardDeclined(payment_method=pm and pm["id"])
+        sub = billing_objects.subscription(
+            subscription_id=subscription_id or new_id("sub"),
+            customer_id=customer["id"],
+            created=at,
+            currency=currency,
+            default_payment_method=default_payment_method,
+            metadata=metadata,
+            test_clock=customer["test_clock"],
+        )
+        period_end = at + trial_days * 86400 if trial_days else add_interval(at, interval, count)
+        for price, quantity in prices:
+            sub["items"]["data"].append(
+                billing_objects.subscription_item(
+                    subscription_id=sub["id"],
+                    price_obj=price,
+                    quantity=quantity,
+                    created=at,
+                    period_start=at,
+                    period_end=period_end,
+                )
+            )
+        sub["items"]["total_count"] = len(sub["items"]["data"])
+        if cancel_at_period_end:
+            sub["cancel_at_period_end"] = True
+            sub["cancel_at"] = period_end
+        customer["currency"] = customer["currency"] or currency
+        self.state.add(sub)
+
+        with self.events.held() as outbox:
+            if trial_days:
+                sub["trial_start"], sub["trial_end"] = at, period_end
+                lines = [self.item_line(sub, item, at, period_end) for item in sub["items"]["data"]]
+                for line in lines:
+                    line["amount"] = line["subtotal"] = 0
+                    line["description"] = f"Trial period for {line['description'].split(' (')[0]}"
+                invoice = self.new_invoice(
+                    customer,
+                    sub,
+                    "subscription_create",
+                    lines,
+                    at=at,
+                    period_start=at,
+                    period_end=at,
+                )
+                self.open_and_collect(invoice, customer, sub, at=at, outcome=outcome, retries=False)
+                sub["status"] = "trialing"
+            elif payment_behavior == "default_incomplete":
+                lines = [self.item_line(sub, item, at, period_end) for item in sub["items"]["data"]]
+                invoice = self.new_invoice(
+                    customer,
+                    sub,
+                    "subscription_create",
+                    lines,
+                    at=at,
+                    period_start=at,
+                    period_end=at,
+                )
+                self.state.add(invoice)
+                sub["latest_invoice"] = invoice["id"]
+                self.emit("invoice.created", invoice, at=at)
+                self.finalize(invoice, customer, at=at)
+                self.emit("invoice.finalized", invoice, at=at)
+            else:
+                lines = [self.item_line(sub, item, at, period_end) for item in sub["items"]["data"]]
+                invoice = self.new_invoice(
+                    customer,
+                    sub,
+                    "subscription_create",
+                    lines,
+                    at=at,
+                    period_start=at,
+                    period_end=at,
+                )
+                paid = self.open_and_collect(
+                    invoice, customer, sub, at=at, outcome=outcome, retries=False
+                )
+                sub["status"] = "active" if paid else "incomplete"
+        ordered = [HeldEvent("customer.subscription.created", copy.deepcopy(sub), at, None)]
+        ordered += outbox
+        if pending is not None:
+            pending.extend(ordered)
+        else:
+            self.events.release(ordered)
+        return sub
+
+    def plan_update(
+        self,
+        sub: dict[str, Any],
+        item_params: list[dict[str, Any]],
+        *,
+        at: int,
+        proration_behavior: str,
+    ) -> UpdatePlan:
+        """Work out the new items and proration lines of an update, changing nothing."""
+        current = {item["id"]: item for item in sub["items"]["data"]}
+        new_items = [copy.deepcopy(item) for item in sub["items"]["data"]]
+        changed: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
+        for index, change in enumerate(item_params):
+            if not isinstance(change, dict):
+                raise InvalidRequest("Invalid items", param=f"items[{index}]")
+            item_id = change.get("id")
+            if item_id and item_id not in current:
+                raise InvalidRequest(
+                    f"Invalid subscription_item id: {item_id}", param=f"items[{index}][id]"
+                )
+            if item_id:
+                old = current[item_id]
+                position = next(i for i, item in enumerate(new_items) if item["id"] == item_id)
+                if change.get("deleted") in ("true", True):
+                    new_items.pop(position)
+                    changed.append((old, None))
+                    continue
+                updated = copy.deepcopy(old)
+                if change.get("price"):
+                    price = self.recurring_price(change["price"], f"items[{index}][price]")
+                    updated["price"] = copy.deepcopy(price)
+                    updated["plan"] = objects.plan_from_price(price)
+                if "quantity" in change:
+                    updated["quantity"] = as_int(change["quantity"], f"items[{index}][quantity]")
+                if "metadata" in change:
+                    updated["metadata"] = merge_metadata(updated["metadata"], change["metadata"])
+                new_items[position] = updated
+                if (updated["price"]["id"], updated["quantity"]) != (
+                    old["price"]["id"],
+                    old["quantity"],
+                ):
+                    changed.append((old, updated))
+            else:
+                if not change.get("price"):
+                    raise MissingParam(f"items[{index}][price]")
+                price = self.recurring_price(change["price"], f"items[{index}][price]")
+                first = sub["items"]["data"][0]
+                added = billing_objects.subscription_item(
+                    subscription_id=sub["id"],
+                    price_obj=price,
+                    quantity=as_int(change.get("quantity", 1), f"items[{index}][quantity]"),
+                    created=at,
+                    period_start=first["current_period_start"],
+                    period_end=first["current_period_end"],
+                )
+                new_items.append(added)
+                changed.append((None, added))
+        if not new_items:
+            raise InvalidRequest("A subscription must have at least one item.", param="items")
+        plan = UpdatePlan(items=new_items)
+        first = sub["items"]["data"][0]
+        start, end = first["current_period_start"], first["current_period_end"]
+        old_interval = (
+            first["price"]["recurring"]["interval"],
+            first["price"]["recurring"]["interval_count"],
+        )
+        intervals = {
+            (i["price"]["recurring"]["interval"], i["price"]["recurring"]["interval_count"])
+            for i in new_items
+        }
+        if len(intervals) > 1:
+            raise InvalidRequest(
+                "Currency and interval fields must match across all plans on this subscription.",
+                param="items",
+            )
+        new_interval = intervals.pop()
+        at = min(max(at, start), end)
+        fraction = (end - at) / (end - start) if end > start else 0.0
+        prorate = proration_behavior != "none" and sub["status"] != "trialing"
+        if new_interval != old_interval:
+            # A new interval restarts the billing cycle now: credit the unused time and
+            # charge the new period in full, on an invoice right away.
+            plan.resets_period = True
+            plan.invoice_now = True
+            plan.period_start = at
+            plan.period_end = add_interval(at, *new_interval)
+            if prorate:
+                plan.proration_lines = [
+                    self.proration_line(
+                        sub,
+                        item["price"],
+                        item["quantity"],
+                        at=at,
+                        period_end=end,
+                        fraction=fraction,
+                        credit=True,
+                    )
+                    for item in sub["items"]["data"]
+                ]
+            for item in new_items:
+                item["current_period_start"] = plan.period_start
+                item["current_period_end"] = plan.period_end
+            return plan
+        if prorate:
+            for old, new in changed:
+                if old is not None:
+                    plan.proration_lines.append(
+                        self.proration_line(
+                            sub,
+                            old["price"],
+                            old["quantity"],
+                            at=at,
+                            period_end=end,
+                            fraction=fraction,
+                            credit=True,
+                        )
+                    )
+                if new is not None:
+                    plan.proration_lines.append(
+                        self.proration_line(
+                            sub,
+                            new["price"],
+                            new["quantity"],
+                            at=at,
+                            period_end=end,
+                            fraction=fraction,
+                            credit=False,
+                        )
+                    )
+        plan.invoice_now = proration_behavior == "always_invoice" and bool(plan.proration_lines)
+        return plan
+
+    def update_subscription(
+        self, sub: dict[str, Any], params: dict[str, Any], *, at: int
+    ) -> dict[str, Any]:
+        if sub["status"] in ("canceled", "incomplete_expired") and set(params) - {
+            "metadata",
+            "expand",
+            "cancellation_details",
+        }:
+            raise InvalidRequest(
+                "A canceled subscription can only update its cancellation_details and metadata."
+            )
+        customer = self.state.get("customer", sub["customer"])
+        before = copy.deepcopy(sub)
+        behavior = params.get("proration_behavior", "create_prorations")
+        if behavior not in ("create_prorations", "none", "always_invoice"):
+            raise InvalidRequest(
+                f"Invalid proration_behavior: {behavior}", param="proration_behavior"
+            )
+        proration_at = as_int(params.get("proration_date", at), "proration_date")
+        plan = None
+        if params.get("items"):
+            plan = self.plan_update(
+                sub, as_list(params["items"], "items"), at=proration_at, proration_behavior=behavior
+            )
+            if plan.invoice_now and params.get("payment_behavior") == "error_if_incomplete":
+                pm = self.charging_method(sub, customer)
+                if not self.would_succeed(pm, None):
+                    raise CardDeclined(payment_method=pm and pm["id"])
+        if "default_payment_method" in params:
+            pm_ref = params["default_payment_method"]
+            sub["default_payment_method"] = (
+                self.payment_method_for(pm_ref, customer, at=at, param="default_payment_method")[
+                    "id"
+                ]
+                if pm_ref
+                else None
+            )
+        if "metadata" in params:
+            sub["metadata"] = merge_metadata(sub["metadata"], params["metadata"])
+        if "cancel_at_period_end" in params:
+            self._set_cancel_at_period_end(
+                sub, as_bool(params["cancel_at_period_end"], "cancel_at_period_end"), at=at
+            )
+        if "description" in params:
+            sub["description"] = params["description"] or None
+        pending_emits: list[tuple[str, dict[str, Any]]] = []
+        if plan is not None:
+            sub["items"]["data"] = plan.items
+            sub["items"]["total_count"] = len(plan.items)
+            if plan.resets_period:
+                sub["billing_cycle_anchor"] = plan.period_start
+                if sub["cancel_at_period_end"]:
+                    sub["cancel_at"] = plan.period_end
+            if plan.invoice_now:
+                lines = list(sub["_pending_items"]) + plan.proration_lines
+                sub["_pending_items"] = []
+                if plan.resets_period:
+                    lines += [
+                        self.item_line(sub, item, plan.period_start, plan.period_end)
+                        for item in plan.items
+                    ]
+                invoice = self.new_invoice(
+                    customer,
+                    sub,
+                    "subscription_update",
+                    lines,
+                    at=at,
+                    period_start=at,
+                    period_end=at,
+                )
+                pending_emits.append(("invoice", invoice))
+            else:
+                sub["_pending_items"].extend(plan.proration_lines)
+        self.emit(
+            "customer.subscription.updated", sub, at=at, previous=previous_attributes(before, sub)
+        )
+        for _, invoice in pending_emits:
+            paid = self.open_and_collect(invoice, customer, sub, at=at, outcome=None, retries=True)
+            if not paid and sub["status"] == "active":
+                self._set_status(sub, "past_due", at=at)
+        self.state.mark_dirty()
+        return sub
+
+    def _set_cancel_at_period_end(self, sub: dict[str, Any], value: bool, *, at: int) -> None:
+        sub["cancel_at_period_end"] = value
+        if value:
+            sub["cancel_at"] = self.period_end(sub)
+            sub["canceled_at"] = at
+            sub["cancellation_details"]["reason"] = "cancellation_requested"
+        else:
+            sub["cancel_at"] = None
+            sub["canceled_at"] = None
+            sub["cancellation_details"]["reason"] = None
+
+    @staticmethod
+    def period_end(sub: dict[str, Any]) -> int:
+        return min(item["current_period_end"] for item in sub["items"]["data"])
+
+    def _set_status(self, sub: dict[str, Any], status: str, *, at: int) -> None:
+        if sub["status"] == status:
+            return
+        before = copy.deepcopy(sub)
+        sub["status"] = status
+        self.emit(
+            "customer.subscription.updated", sub, at=at, previous=previous_attributes(before, sub)
+        )
+
+    def cancel_subscription(
+        self, sub: dict[str, Any], *, at: int, reason: str, invoice_now: bool = False
+    ) -> dict[str, Any]:
+        if sub["status"] in ("canceled", "incomplete_expired"):
+            raise InvalidRequest(
+                f"No such subscription: '{sub['id']}'; it has been canceled.",
+                code="resource_missing",
+                param="id",
+            )
+        sub["status"] = "canceled"
+        sub["canceled_at"] = sub["canceled_at"] or at
+        sub["ended_at"] = at
+        sub["cancel_at"] = sub["cancel_at"] if sub["cancel_at_period_end"] else None
+        sub["cancellation_details"]["reason"] = reason
+        if invoice_now and sub["_pending_items"]:
+            customer = self.state.get("customer", sub["customer"])
+            invoice = self.new_invoice(
+                customer,
+                sub,
+                "subscription_cycle",
+                sub["_pending_items"],
+                at=at,
+                period_start=at,
+                period_end=at,
+            )
+            sub["_pending_items"] = []
+            self.open_and_collect(invoice, customer, sub, at=at, outcome=None, retries=False)
+        self.emit("customer.subscription.deleted", sub, at=at)
+        self.state.mark_dirty()
+        return sub
+
+    def pay_open_invoice(
+        self,
+        invoice: dict[str, Any],
+        *,
+        at: int,
+        pm: dict[str, Any] | None = None,
+        outcome: Outcome = None,
+    ) -> bool:
+        """Collect an open invoice now (``/pay``, the hosted invoice page, a retry)."""
+        customer = self.state.get("customer", invoice["customer"])
+        sub_id = (invoice["parent"] or {}).get("subscription_details", {}).get("subscription")
+        sub = self.state.find("subscription", sub_id) if sub_id else None
+        method = pm or self.charging_method(sub, customer)
+        retry_days = (
+            list(self.state.settings["payment_retry_days"])
+            if invoice["billing_reason"] != "subscription_create"
+            else None
+        )
+        paid = self.pay_invoice(
+            invoice, customer, method, at=at, outcome=outcome, retry_days=retry_days
+        )
+        if sub is not None and paid and sub["status"] in ("past_due", "incomplete", "unpaid"):
+            self._set_status(sub, "active", at=at)
+        elif (
+            sub is not None
+            and not paid
+            and invoice["next_payment_attempt"] is None
+            and sub["status"] == "past_due"
+            and invoice["attempt_count"] > len(self.state.settings["payment_retry_days"])
+        ):
+            self._after_final_failure(sub, at=at)
+        self.state.mark_dirty()
+        return paid
+
+    def _after_final_failure(self, sub: dict[str, Any], *, at: int) -> None:
+        if self.state.settings["after_final_payment_failure"] == "unpaid":
+            self._set_status(sub, "unpaid", at=at)
+        else:
+            self.cancel_subscription(sub, at=at, reason="payment_failed")
+
+    def renew(self, sub: dict[str, Any], *, at: int, outcome: Outcome) -> None:
+        customer = self.state.get("customer", sub["customer"])
+        before = copy.deepcopy(sub)
+        for item in sub["items"]["data"]:
+            recurring = item["price"]["recurring"]
+            start = item["current_period_end"]
+            item["current_period_start"] = start
+            item["current_period_end"] = add_interval(
+                start,
+                recurring["interval"],
+                recurring["interval_count"],
+                anchor_day=None,
+            )
+        was_trialing = sub["status"] == "trialing"
+        if was_trialing:
+            sub["status"] = "active"
+        self.emit(
+            "customer.subscription.updated", sub, at=at, previous=previous_attributes(before, sub)
+        )
+        first = sub["items"]["data"][0]
+        lines = list(sub["_pending_items"]) + [
+            self.item_line(sub, item, item["current_period_start"], item["current_period_end"])
+            for item in sub["items"]["data"]
+        ]
+        sub["_pending_items"] = []
+        invoice = self.new_invoice(
+            customer,
+            sub,
+            "subscription_cycle",
+            lines,
+            at=at,
+            period_start=before["items"]["data"][0]["current_period_start"],
+            period_end=first["current_period_start"],
+        )
+        paid = self.open_and_collect(invoice, customer, sub, at=at, outcome=outcome, retries=True)
+        if paid and sub["status"] in ("past_due", "unpaid"):
+            self._set_status(sub, "active", at=at)
+        elif not paid:
+            self._set_status(sub, "past_due", at=at)
+
+    # -- time passing ----------------------------------------------------------------------
+
+    def _next_action(
+        self, subs: list[dict[str, Any]], target: int
+    ) -> tuple[int, str, dict[str, Any], dict[str, Any] | None] | None:
+        best: tuple[int, str, dict[str, Any], dict[str, Any] | None] | None = None
+
+        def consider(
+            when: int, kind: str, sub: dict[str, Any], invoice: dict[str, Any] | None = None
+        ) -> None:
+            nonlocal best
+            if when <= target and (best is None or when < best[0]):
+                best = (when, kind, sub, invoice)
+
+        for sub in subs:
+            status = sub["status"]
+            if status == "incomplete":
+                consider(sub["created"] + INCOMPLETE_EXPIRES_AFTER, "expire", sub)
+            if status in RENEWING_STATUSES:
+                end = self.period_end(sub)
+                consider(end, "cancel" if sub["cancel_at_period_end"] else "renew", sub)
+                if sub["cancel_at"] and not sub["cancel_at_period_end"]:
+                    consider(sub["cancel_at"], "cancel", sub)
+            if status == "past_due":
+                for invoice in self.state.all("invoice"):
+                    parent = invoice["parent"] or {}
+                    if (
+                        invoice["status"] == "open"
+                        and invoice["next_payment_attempt"]
+                        and (parent.get("subscription_details") or {}).get("subscription")
+                        == sub["id"]
+                    ):
+                        consider(invoice["next_payment_attempt"], "retry", sub, invoice)
+        return best
+
+    def run_until(
+        self,
+        target: int,
+        *,
+        clock_id: str | None,
+        outcome: Outcome,
+        set_time: Callable[[int], None],
+    ) -> None:
+        """Play every renewal, retry and cancellation due up to ``target``, in time order."""
+        while True:
+            subs = [
+                sub
+                for sub in self.state.all("subscription")
+                if (self.state.get("customer", sub["customer"])["test_clock"]) == clock_id
+            ]
+            action = self._next_action(subs, target)
+            if action is None:
+                break
+            when, kind, sub, invoice = action
+            set_time(when)
+            if kind == "renew":
+                self.renew(sub, at=when, outcome=outcome)
+            elif kind == "cancel":
+                self.cancel_subscription(sub, at=when, reason="cancellation_requested")
+            elif kind == "retry" and invoice is not None:
+                self.pay_open_invoice(invoice, at=when, outcome=outcome)
+            elif kind == "expire":
+                self._expire_incomplete(sub, at=when)
+        set_time(target)
+
+    def _expire_incomplete(self, sub: dict[str, Any], *, at: int) -> None:
+        invoice = self.state.find("invoice", sub["latest_invoice"])
+        if invoice is not None and invoice["status"] == "open":
+            invoice["status"] = "void"
+            invoice["status_transitions"]["voided_at"] = at
+            self.emit("invoice.voided", invoice, at=at)
+        sub["ended_at"] = at
+        self._set_status(sub, "incomplete_expired", at=at)
+
+    # -- previews --------------------------------------------------------------------------
+
+    def preview(
+        self,
+        sub: dict[str, Any],
+        item_params: list[dict[str, Any]],
+        *,
+        at: int,
+        proration_behavior: str,
+    ) -> dict[str, Any]:
+        """The invoice an update would produce: now if it invoices at once, else the next."""
+        customer = self.state.get("customer", sub["customer"])
+        plan = (
+            self.plan_update(sub, item_params, at=at, proration_behavior=proration_behavior)
+            if item_params
+            else UpdatePlan(items=copy.deepcopy(sub["items"]["data"]))
+        )
+        pending = copy.deepcopy(sub["_pending_items"])
+        if plan.invoice_now:
+            lines = pending + plan.proration_lines
+            if plan.resets_period:
+                lines += [
+                    self.item_line(sub, item, plan.period_start, plan.period_end)
+                    for item in plan.items
+                ]
+            reason, start, end = "subscription_update", at, at
+        else:
+            lines = pending + plan.proration_lines
+            for item in plan.items:
+                recurring = item["price"]["recurring"]
+                begins = item["current_period_end"]
+                lines.append(
+                    self.item_line(
+                        sub,
+                        item,
+                        begins,
+                        add_interval(begins, recurring["interval"], recurring["interval_count"]),
+                    )
+                )
+            reason = "upcoming"
+            start = sub["items"]["data"][0]["current_period_start"]
+            end = sub["items"]["data"][0]["current_period_end"]
+        invoice = self.new_invoice(
+            customer,
+            sub,
+            reason,
+            lines,
+            at=at,
+            period_start=start,
+            period_end=end,
+            invoice_id="upcoming_in_" + new_id("in")[3:],
+        )
+        invoice["billing_reason"] = "subscription_update" if plan.invoice_now else "upcoming"
+        if not plan.invoice_now:
+            invoice["next_payment_attempt"] = end
+            invoice["created"] = end
+        invoice["subscription_proration_date"] = at
+        return invoice

@@ -1,0 +1,161 @@
+"""The hosted pages: Checkout, the customer portal and the invoice page, as plain HTML forms."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from .objects import money, short_date
+
+if TYPE_CHECKING:
+    from .server import Api
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;color:#1a1f36}"
+    "button{margin:.3rem .3rem 0 0;padding:.5rem 1rem;border-radius:6px;border:1px solid #999;"
+    "cursor:pointer}.primary{background:#635bff;color:#fff;border-color:#635bff}"
+    ".error{color:#b3093c}.note{color:#555}table{border-collapse:collapse;width:100%}"
+    "td{padding:.3rem;border-bottom:1px solid #eee}.banner{background:#fff3cd;padding:.4rem}"
+)
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><p class='banner'>Stripe simulator — test mode"
+        f"</p><h1>{escape(title)}</h1>{body}</body></html>"
+    )
+
+
+def _price_label(api: Api, price: dict[str, Any]) -> str:
+    product = api.state.find("product", price["product"])
+    name = product["name"] if product else price["product"]
+    recurring = price["recurring"] or {}
+    return (
+        f"{name} — {money(price['unit_amount'], price['currency'])} / "
+        f"{recurring.get('interval', 'once')}"
+    )
+
+
+def checkout_page(api: Api, session: dict[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(_price_label(api, item['price']))}</td>"
+        f"<td>\N{MULTIPLICATION SIGN} {item['quantity']}</td>"
+        f"<td>{money(item['amount_total'], item['currency'])}</td></tr>"
+        for item in session["_line_items"]
+    )
+    total = money(session["amount_total"], session["currency"])
+    if session["status"] != "open":
+        return _page(
+            "Checkout", f"<table>{rows}</table><p>This session is {escape(session['status'])}.</p>"
+        )
+    error = session["_last_error"]
+    error_html = f"<p class='error'>{escape(error)}</p>" if error else ""
+    email = session["customer_email"] or ""
+    return _page(
+        "Checkout",
+        f"<table>{rows}</table><p><strong>Total due today: {total}</strong></p>{error_html}"
+        f"<form method='post'><label>Email <input name='email' value='{escape(email)}'>"
+        f"</label><br>"
+        "<button class='primary' name='outcome' value='pay'>Pay (4242 4242 4242 4242)</button>"
+        "<button name='outcome' value='decline'>Pay with a declined card (…0002)</button>"
+        "<button name='outcome' value='cancel'>Cancel</button></form>",
+    )
+
+
+def portal_page(api: Api, session: dict[str, Any], notice: str | None = None) -> str:
+    customer = api.state.get("customer", session["customer"])
+    subs = [
+        s
+        for s in api.state.all("subscription")
+        if s["customer"] == customer["id"] and s["status"] != "canceled"
+    ]
+    prices = [p for p in api.state.all("price") if p["active"] and p["recurring"]]
+    blocks = []
+    for sub in subs:
+        item = sub["items"]["data"][0]
+        ends = short_date(item["current_period_end"])
+        state = f"cancels on {ends}" if sub["cancel_at_period_end"] else f"renews on {ends}"
+        options = "".join(
+            f"<option value='{p['id']}'>{escape(_price_label(api, p))}</option>"
+            for p in prices
+            if p["id"] != item["price"]["id"]
+        )
+        toggle = (
+            "<button name='action' value='resume'>Renew plan</button>"
+            if sub["cancel_at_period_end"]
+            else "<button name='action' value='cancel'>Cancel plan</button>"
+        )
+        blocks.append(
+            f"<h2>{escape(_price_label(api, item['price']))}</h2>"
+            f"<p>Status: {escape(sub['status'])}, {state}.</p>"
+            f"<form method='post'><input type='hidden' name='subscription' value='{sub['id']}'>"
+            f"<select name='price'>{options}</select>"
+            f"<button name='action' value='switch_plan'>Update plan</button>{toggle}</form>"
+        )
+    pm = api.state.find("payment_method", customer["invoice_settings"]["default_payment_method"])
+    if pm is None and subs:
+        pm = api.state.find("payment_method", subs[0]["default_payment_method"])
+    card = f"{pm['card']['brand'].title()} •••• {pm['card']['last4']}" if pm else "none"
+    invoices = "".join(
+        f"<tr><td>{short_date(i['created'])}</td><td>{money(i['total'], i['currency'])}</td>"
+        f"<td>{escape(i['status'])}</td><td><a href='{escape(i['hosted_invoice_url'] or '')}'>"
+        f"view</a></td></tr>"
+        for i in api.state.all("invoice")
+        if i["customer"] == customer["id"] and i["number"]
+    )
+    notice_html = f"<p class='note'>{escape(notice)}</p>" if notice else ""
+    back = escape(session["return_url"] or "")
+    return _page(
+        "Manage your billing",
+        f"{notice_html}{''.join(blocks) or '<p>No active subscription.</p>'}"
+        f"<h2>Payment method</h2><p>{escape(card)}</p><form method='post'>"
+        "<input type='hidden' name='action' value='update_card'>"
+        "<button name='card' value='pm_card_visa'>Use Visa …4242</button>"
+        "<button name='card' value='pm_card_chargeDeclined'>Use a card that declines …0002"
+        "</button></form>"
+        f"<h2>Invoices</h2><table>{invoices}</table><p><a href='{back}'>Return</a></p>",
+    )
+
+
+def invoice_page(api: Api, invoice: dict[str, Any], notice: str | None = None) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(line['description'])}</td>"
+        f"<td>{money(line['amount'], line['currency'])}</td></tr>"
+        for line in invoice["lines"]["data"]
+    )
+    pay = ""
+    if invoice["status"] == "open":
+        pay = (
+            "<form method='post'><button class='primary' name='card' value='pm_card_visa'>"
+            "Pay with Visa …4242</button><button name='card' value='pm_card_chargeDeclined'>"
+            "Pay with a declined card</button></form>"
+        )
+    notice_html = f"<p class='note'>{escape(notice)}</p>" if notice else ""
+    return _page(
+        f"Invoice {invoice['number'] or invoice['id']}",
+        f"{notice_html}<p>Status: <strong>{escape(invoice['status'])}</strong></p>"
+        f"<table>{rows}</table><p>Amount due: "
+        f"{money(invoice['amount_due'], invoice['currency'])}</p>{pay}"
+        f"<p><a href='{escape(invoice['invoice_pdf'] or '')}'>Download PDF</a></p>",
+    )
+
+
+def invoice_pdf_lines(api: Api, invoice: dict[str, Any]) -> list[str]:
+    account = api.state.all("account")[0]
+    lines = [
+        f"{account['business_profile']['name']} - Invoice {invoice['number'] or invoice['id']}",
+        f"Date: {short_date(invoice['created'])}",
+        f"Billed to: {invoice['customer_email'] or invoice['customer']}",
+        f"Status: {invoice['status']}",
+        "",
+    ]
+    for line in invoice["lines"]["data"]:
+        lines.append(f"{line['description']}    {money(line['amount'], line['currency'])}")
+    lines += [
+        "",
+        f"Total: {money(invoice['total'], invoice['currency'])}",
+        f"Amount paid: {money(invoice['amount_paid'], invoice['currency'])}",
+        f"Amount due: {money(invoice['amount_remaining'], invoice['currency'])}",
+    ]
+    return lines
