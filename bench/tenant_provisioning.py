@@ -36,7 +36,9 @@ def quiet_migrate(**options) -> None:
 
 
 def provision_by_cloning(slug: str) -> None:
-    tenant_provision(company=slug, slug=slug, admin_email=f"a@{slug}.example", admin_password=PASSWORD)
+    tenant_provision(
+        company=slug, slug=slug, admin_email=f"a@{slug}.example", admin_password=PASSWORD
+    )
 
 
 def provision_by_migrating(slug: str) -> None:
@@ -70,7 +72,9 @@ def main() -> None:
     with override_settings(TENANT_BASE_MIGRATE_COMMAND=DJANGO_MIGRATE):
         noop_django = timed(quiet_migrate, tenant=True)
 
-    clone, migrate, migrate_fast = (statistics.median(x) for x in (cloning, migrating, migrating_fast))
+    clone, migrate, migrate_fast = (
+        statistics.median(x) for x in (cloning, migrating, migrating_fast)
+    )
     print(f"tenant provisioning, {N} tenants each, median seconds per tenant:")
     print(f"  clone template schema:                  {clone:8.3f} s")
     print(f"  run migrations (Django's migrate):      {migrate:8.3f} s")

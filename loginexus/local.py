@@ -187,7 +187,7 @@ def test(args: list[str]) -> int:
 def bench(args: list[str]) -> int:
     os.environ.setdefault("DJANGO_ENV", "test")
     with services():
-        scripts = args or sorted(str(path) for path in (ROOT / "bench").glob("*.py"))
+        scripts = args or sorted(str(path) for path in (ROOT / "bench").glob("[!_]*.py"))
         for script in scripts:
             result = subprocess.run([PYTHON, script], cwd=ROOT)
             if result.returncode:
