@@ -56,8 +56,13 @@ def embedded_postgres():
 
 
 @contextmanager
-def embedded_redis(database: int = 0):
-    """Yield a REDIS_URL: the environment's, or one of a pip-shipped server on a Unix socket."""
+def embedded_redis(*, private: bool = False):
+    """Yield a REDIS_URL: the environment's, or one of a pip-shipped server on a Unix socket.
+
+    The shared server (`run`, `manage`) keeps its data in .data/redis and is reused by whoever
+    finds it running. A private one (`test`, `bench`) belongs to this process alone, holds no data
+    across runs, and goes away with it, so parallel runs never flush or stop each other's Redis.
+    """
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
@@ -65,21 +70,21 @@ def embedded_redis(database: int = 0):
 
     directory = DATA / "redis"
     directory.mkdir(parents=True, exist_ok=True)
-    socket_path = directory / "redis.sock"
-    url = f"unix://{socket_path}?db={database}"
+    socket_path = directory / (f"private-{os.getpid()}.sock" if private else "redis.sock")
+    url = f"unix://{socket_path}?db=0"
 
     def answers() -> bool:
         ping = [REDIS_CLI_PATH, "-s", str(socket_path), "ping"]
         return subprocess.run(ping, capture_output=True, text=True).stdout.strip() == "PONG"
 
-    if socket_path.exists() and answers():
+    if not private and socket_path.exists() and answers():
         _say(f"Redis already running on {socket_path}")
         yield url
         return
+    persistence = ["--save", ""] if private else ["--save", "300 1", "--dir", str(directory)]
     command = [
-        REDIS_SERVER_PATH, "--port", "0",
-        "--unixsocket", str(socket_path), "--unixsocketperm", "700",
-        "--dir", str(directory), "--save", "300 1", "--appendonly", "no", "--loglevel", "warning",
+        REDIS_SERVER_PATH, "--port", "0", "--unixsocket", str(socket_path),
+        "--unixsocketperm", "700", "--appendonly", "no", "--loglevel", "warning", *persistence,
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 10
@@ -94,17 +99,15 @@ def embedded_redis(database: int = 0):
     finally:
         process.terminate()
         process.wait(timeout=10)
+        socket_path.unlink(missing_ok=True)
 
 
 @contextmanager
-def services(redis_database: int = 0):
-    """Start (or reuse) the servers and put their URLs into this process's environment.
-
-    Tests use their own Redis database, so flushing it never touches a running demo's data.
-    """
+def services(*, private_redis: bool = False):
+    """Start (or reuse) the servers and put their URLs into this process's environment."""
     with ExitStack() as stack:
         os.environ["DATABASE_URL"] = stack.enter_context(embedded_postgres())
-        os.environ["REDIS_URL"] = stack.enter_context(embedded_redis(redis_database))
+        os.environ["REDIS_URL"] = stack.enter_context(embedded_redis(private=private_redis))
         yield
 
 
@@ -180,13 +183,13 @@ def run() -> int:
 
 def test(args: list[str]) -> int:
     os.environ.setdefault("DJANGO_ENV", "test")
-    with services(redis_database=1):
+    with services(private_redis=True):
         return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT).returncode
 
 
 def bench(args: list[str]) -> int:
     os.environ.setdefault("DJANGO_ENV", "test")
-    with services():
+    with services(private_redis=True):
         scripts = args or sorted(str(path) for path in (ROOT / "bench").glob("[!_]*.py"))
         for script in scripts:
             result = subprocess.run([PYTHON, script], cwd=ROOT)
