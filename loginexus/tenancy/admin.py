@@ -31,6 +31,10 @@ class TenantAdmin(admin.ModelAdmin):
         # Tenants are made by signup (tenant_provision), which also clones their schema.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A tenant's data is never one click away from deletion.
+        return False
+
     @admin.display(description="Site")
     def open_link(self, tenant: Tenant):
         url = tenant_url(tenant=tenant)

@@ -15,9 +15,10 @@ class Tenant(TenantMixin):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Provisioning clones the template schema explicitly inside its own transaction.
+    # Provisioning clones the template schema explicitly inside its own transaction, and deleting
+    # a row never drops a schema by accident (`delete(force_drop=True)` says so explicitly).
     auto_create_schema = False
-    auto_drop_schema = True
+    auto_drop_schema = False
 
     class Meta:
         ordering = ["slug"]

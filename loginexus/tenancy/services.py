@@ -26,16 +26,17 @@ def tenant_provision(*, company: str, slug: str, admin_email: str, admin_passwor
         raise SlugTaken("This slug is already taken.")
     tenant = Tenant(name=company, slug=slug, schema_name=schema_name_for_slug(slug))
     tenant.full_clean(validate_unique=False)
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        try:
             tenant.save()
-            CloneSchema().clone_schema(template_schema_name(), tenant.schema_name, "DATA")
-            Domain.objects.create(domain=tenant_host(slug=slug), tenant=tenant, is_primary=True)
-            with schema_context(tenant.schema_name):
-                get_user_model().objects.create_user(admin_email, admin_password, role=Role.ADMIN)
-    except IntegrityError as error:
-        # Another signup took the slug between our check and our insert.
-        raise SlugTaken("This slug is already taken.") from error
+        except IntegrityError as error:
+            # A concurrent signup took the slug between our check and our insert: the insert
+            # waited on the unique index until that signup committed.
+            raise SlugTaken("This slug is already taken.") from error
+        CloneSchema().clone_schema(template_schema_name(), tenant.schema_name, "DATA")
+        Domain.objects.create(domain=tenant_host(slug=slug), tenant=tenant, is_primary=True)
+        with schema_context(tenant.schema_name):
+            get_user_model().objects.create_user(admin_email, admin_password, role=Role.ADMIN)
     return tenant
 
 

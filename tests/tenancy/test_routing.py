@@ -66,3 +66,10 @@ def test_staff_find_tenants_in_the_admin(public_client, tenant_a, tenant_b):
     detail = public_client.get(f"/admin/tenancy/tenant/{tenant_a.pk}/change/")
     assert detail.status_code == 200
     assert b"alpha.localhost" in detail.content
+
+
+def test_staff_cannot_add_or_delete_tenants_in_the_admin(public_client, tenant_a):
+    staff = get_user_model().objects.create_superuser("staff@example.com", PASSWORD)
+    public_client.force_login(staff)
+    assert public_client.get("/admin/tenancy/tenant/add/").status_code == 403
+    assert public_client.get(f"/admin/tenancy/tenant/{tenant_a.pk}/delete/").status_code == 403
