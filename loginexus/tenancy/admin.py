@@ -15,12 +15,12 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "schema_name", "open_link", "created_at")
-    search_fields = ("name", "slug", "schema_name", "domains__domain")
+    list_display = ("name", "slug", "email", "open_link", "created_at")
+    search_fields = ("name", "slug", "email", "schema_name", "domains__domain")
     list_filter = ("created_at",)
     ordering = ("-created_at",)
     readonly_fields = ("schema_name", "created_at", "open_link")
-    fields = ("name", "slug", "schema_name", "created_at", "open_link")
+    fields = ("name", "slug", "email", "schema_name", "created_at", "open_link")
     inlines = [DomainInline]
 
     def get_readonly_fields(self, request, obj=None):

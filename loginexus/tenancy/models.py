@@ -10,6 +10,9 @@ class Tenant(TenantMixin):
     """A customer company. Its schema is cloned from the template by `tenant_provision`."""
 
     name = models.CharField(max_length=100)
+    email = models.EmailField(
+        max_length=254, blank=True, help_text="Billing contact: the first admin's email."
+    )
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH, unique=True, validators=[validate_tenant_slug]
     )

@@ -24,7 +24,9 @@ def tenant_provision(*, company: str, slug: str, admin_email: str, admin_passwor
         raise SignupUnavailable("Signup is briefly unavailable while LogiNexus is being upgraded.")
     if Tenant.objects.filter(slug=slug).exists():
         raise SlugTaken("This slug is already taken.")
-    tenant = Tenant(name=company, slug=slug, schema_name=schema_name_for_slug(slug))
+    tenant = Tenant(
+        name=company, slug=slug, email=admin_email.lower(), schema_name=schema_name_for_slug(slug)
+    )
     tenant.full_clean(validate_unique=False)
     with transaction.atomic():
         try:

@@ -43,6 +43,7 @@ def test_signup_api_creates_tenant_schema_domain_and_first_admin(public_client):
     with schema_context(tenant.schema_name):
         admin = get_user_model().objects.get()
     assert (admin.email, admin.role, admin.is_active) == ("owner@delta.example", Role.ADMIN, True)
+    assert tenant.email == "owner@delta.example"
 
 
 def test_signup_url_keeps_the_port_the_visitor_used(db):
