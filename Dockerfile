@@ -10,6 +10,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic reads settings, which demand their secrets in production: give it throwaway ones.
 RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres://x@localhost/x REDIS_URL=redis://localhost \
+    STRIPE_SECRET_KEY=sk_test_collectstatic_only_000000000000 \
     python manage.py collectstatic --noinput
 
 USER loginexus

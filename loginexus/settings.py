@@ -223,11 +223,20 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Periodic work registers here (name -> {"task", "schedule"}).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
-# Stripe: demo mode (the built-in simulator) unless a real secret key is configured.
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+# Stripe: outside production, demo mode (the built-in simulator) unless a secret key is set. The
+# code paths are the same either way: only the API base, the keys and the webhook secret differ.
+STRIPE_SECRET_KEY = _required_in_production("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="")
+STRIPE_DEMO_MODE = not STRIPE_SECRET_KEY
+if STRIPE_DEMO_MODE:
+    from billing.simulator import DEMO_PUBLISHABLE_KEY, DEMO_SECRET_KEY
+
+    STRIPE_SECRET_KEY, STRIPE_PUBLIC_KEY = DEMO_SECRET_KEY, DEMO_PUBLISHABLE_KEY
+    # dj-stripe points the stripe library here (stripe.api_base) when it loads.
+    STRIPE_API_HOST = env.str("STRIPE_SIMULATOR_URL", default="http://127.0.0.1:12111")
+STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
-STRIPE_SIMULATOR_URL = env.str("STRIPE_SIMULATOR_URL", default="http://127.0.0.1:12111")
-STRIPE_LIVE_MODE = False
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 DJSTRIPE_SUBSCRIBER_MODEL = "tenancy.Tenant"
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True

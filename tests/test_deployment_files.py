@@ -35,7 +35,7 @@ def test_every_variable_of_the_example_env_is_read_by_the_settings_or_compose():
 
 def test_example_env_holds_the_secrets_production_requires_and_no_real_key():
     example = env_example()
-    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"} <= set(example)
+    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "STRIPE_SECRET_KEY"} <= set(example)
     assert example["DJANGO_ENV"] == "production"
     assert not example["STRIPE_SECRET_KEY"]
 

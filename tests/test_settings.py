@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://loginexus:secret@db.internal:5432/loginexus",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "BASE_DOMAIN": "loginexus.example",
+    "STRIPE_SECRET_KEY": "sk_test_" + "x" * 30,
 }
 
 
@@ -29,7 +30,9 @@ def run_django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "STRIPE_SECRET_KEY"]
+)
 def test_production_refuses_to_start_without_its_secret(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = run_django("print('started')", env)
