@@ -9,12 +9,12 @@ Data lives in `.data/` (git-ignored) and is reused by the next run. Servers this
 are stopped when it ends; servers someone else started are left running.
 """
 
-import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import warnings
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 PYTHON = sys.executable
 DATABASE_NAME = "loginexus"
+PUBLIC_HOST = "localhost:8000"
 
 
 def _say(message: str) -> None:
@@ -115,6 +116,14 @@ def _manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
 
 
+def _manage_output(*args: str) -> str:
+    output = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    print(output, end="", flush=True)
+    return output
+
+
 class Processes:
     """Children started in their own process groups, all stopped together."""
 
@@ -143,36 +152,63 @@ class Processes:
                 os.killpg(child.pid, signal.SIGKILL)
 
 
+def _wait_for_http(url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (our own local server)
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{url} did not answer") from None
+            time.sleep(0.1)
+
+
 def run() -> int:
     os.environ.setdefault("DJANGO_ENV", "development")
     with services():
         _manage("migrate_schemas", "--noinput")
         _manage("seed_demo")
         processes = Processes()
-        simulator = None
-        if not os.environ.get("STRIPE_SECRET_KEY") and importlib.util.find_spec(
-            "billing.simulator"
-        ):
-            simulator = os.environ.setdefault("STRIPE_SIMULATOR_URL", "http://127.0.0.1:12111")
-            port = simulator.rsplit(":", 1)[1]
-            processes.start(
-                "stripe simulator", PYTHON, "-m", "billing.simulator",
-                "--port", port, "--state-file", str(DATA / "stripe-simulator.json"),
-            )  # fmt: skip
-        processes.start("web", PYTHON, "manage.py", "runserver", "0.0.0.0:8000")
-        processes.start(
-            "worker", PYTHON, "-m", "celery", "-A", "loginexus", "worker", "-l", "info", "-c", "2"
-        )
-        processes.start(
-            "beat", PYTHON, "-m", "celery", "-A", "loginexus", "beat", "-l", "info",
-            "--schedule", str(DATA / "celerybeat-schedule"),
-        )  # fmt: skip
-        time.sleep(2)
-        _manage("seed_demo", "--print-only")
-        if simulator:
-            print(f"  Stripe simulator:   {simulator}/", flush=True)
-        print("\nPress Ctrl-C to stop everything.\n", flush=True)
         try:
+            simulator = None
+            if not os.environ.get("STRIPE_SECRET_KEY"):
+                simulator = os.environ.setdefault("STRIPE_SIMULATOR_URL", "http://127.0.0.1:12111")
+                processes.start(
+                    "stripe simulator", PYTHON, "-m", "billing.simulator",
+                    "--port", simulator.rsplit(":", 1)[1],
+                    "--state-file", str(DATA / "stripe-simulator.json"),
+                )  # fmt: skip
+                _wait_for_http(f"{simulator}/_sim/health")
+            # Plans, prices and the webhook endpoint, in the simulator or in Stripe (idempotent).
+            synced = _manage_output(
+                "billing_sync_plans", "--webhook-base-url", f"http://{PUBLIC_HOST}"
+            )
+            webhook_url = synced.split("webhook endpoint", 1)[1].split()[0]
+            processes.start("web", PYTHON, "manage.py", "runserver", "0.0.0.0:8000")
+            processes.start(
+                "worker",
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "loginexus",
+                "worker",
+                "-l",
+                "info",
+                "-c",
+                "2",
+            )
+            processes.start(
+                "beat", PYTHON, "-m", "celery", "-A", "loginexus", "beat", "-l", "info",
+                "--schedule", str(DATA / "celerybeat-schedule"),
+            )  # fmt: skip
+            _wait_for_http(f"http://{PUBLIC_HOST}/healthz/")
+            _manage("seed_demo", "--print-only")
+            print(f"  Stripe webhooks:    {webhook_url}", flush=True)
+            if simulator:
+                print(f"  Stripe simulator:   {simulator}/  (controls under /_sim/)", flush=True)
+            print("\nPress Ctrl-C to stop everything.\n", flush=True)
             processes.watch()
         except KeyboardInterrupt:
             _say("stopping")

@@ -4,6 +4,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -131,6 +132,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "loginexus.middleware.ApplicationErrorMiddleware",
 ]
 
 TEMPLATES = [
@@ -143,6 +145,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "billing.context_processors.billing",
             ],
         },
     },
@@ -217,11 +220,22 @@ _CELERY_REDIS_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_CELERY_REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_CELERY_REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
+# Tasks report through the database, not through results nobody reads.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
-# Periodic work registers here (name -> {"task", "schedule"}).
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Periodic work (Celery beat).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "billing-overdue-reconcile": {
+        "task": "billing.tasks.entitlements_overdue_reconcile_task",
+        "schedule": crontab(minute=7),
+    },
+    "billing-nightly-reconcile": {
+        "task": "billing.tasks.entitlements_reconcile_all_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
 
 # Stripe: outside production, demo mode (the built-in simulator) unless a secret key is set. The
 # code paths are the same either way: only the API base, the keys and the webhook secret differ.
@@ -237,6 +251,7 @@ if STRIPE_DEMO_MODE:
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 DJSTRIPE_SUBSCRIBER_MODEL = "tenancy.Tenant"
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import path
 
+from billing.views import public_pricing, stripe_webhook
 from loginexus.health import healthz
 from loginexus.tenancy.api import SignupApi
 from loginexus.tenancy.views import SignupView, landing
@@ -14,7 +15,9 @@ admin.site.index_title = "Platform administration"
 urlpatterns = [
     path("", landing, name="landing"),
     path("signup/", SignupView.as_view(), name="signup"),
+    path("pricing/", public_pricing, name="pricing"),
     path("api/v1/signup/", SignupApi.as_view(), name="api-signup"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("stripe/webhook/<uuid:endpoint_uuid>/", stripe_webhook, name="stripe-webhook"),
 ]

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from billing.urls import api_urlpatterns as billing_api_urls
 from loginexus.accounts.api import MeApi, TokenApi
 from loginexus.accounts.views import LoginView, LogoutView
 from loginexus.health import healthz
@@ -19,11 +20,13 @@ accounts_urls = (
 api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("auth/me/", MeApi.as_view(), name="api-me"),
+    path("billing/", include(billing_api_urls)),
 ]
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/", include(accounts_urls)),
+    path("billing/", include("billing.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -5,10 +5,12 @@ takes seconds instead of over a minute; tests/test_migrations.py runs the real m
 """
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.test.utils import setup_databases, teardown_databases
 from django_tenants.utils import schema_context
 
 from loginexus.accounts.models import Role
@@ -19,10 +21,28 @@ from loginexus.tenancy.services import public_tenant_ensure, tenant_provision
 PASSWORD = "correct-horse-battery-staple"
 
 
+class _NoMigrations:
+    """MIGRATION_MODULES that makes every app unmigrated: tables come straight from the models."""
+
+    def __contains__(self, app_label: str) -> bool:
+        return True
+
+    def __getitem__(self, app_label: str) -> None:
+        return None
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_blocker, django_db_use_migrations):
+    """One test database for the session, whichever tests were selected: tests that commit for
+    other threads (tests/live_fixtures.py) need it as much as those in a transaction."""
+    if not django_db_use_migrations:
+        settings.MIGRATION_MODULES = _NoMigrations()
     with django_db_blocker.unblock():
+        databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         public_tenant_ensure()
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(databases, verbosity=0)
 
 
 def _session_tenant(django_db_blocker, slug: str) -> Tenant:

@@ -1,7 +1,6 @@
 """Celery on the real Redis with a real worker: a task sent from a tenant's schema runs in it."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -9,22 +8,12 @@ from django_tenants.utils import schema_context
 from loginexus.celery import app
 
 
-@app.task(name="tests.schema_and_users")
+@app.task(name="tests.schema_and_users", ignore_result=False)
 def schema_and_users() -> dict:
     return {
         "schema": connection.schema_name,
         "users": sorted(get_user_model().objects.values_list("email", flat=True)),
     }
-
-
-@pytest.fixture(scope="module")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real worker consuming from the real Redis broker, in a thread of this process."""
-    with (
-        django_db_blocker.unblock(),
-        start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker,
-    ):
-        yield worker
 
 
 @pytest.mark.django_db

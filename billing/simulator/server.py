@@ -111,6 +111,9 @@ class Api:
                 "has_more": False,
                 "url": f"/v1/checkout/sessions/{object_id}/line_items",
             }
+        if kind == "item" and key in ("discounts", "taxes"):
+            # A Checkout line item's discounts and taxes are included only when expanded.
+            return []
         if kind is None and key == "breakdown" and "amount_tax" in node:
             return {"discounts": [], "taxes": []}
         if kind == "price" and key == "currency_options":

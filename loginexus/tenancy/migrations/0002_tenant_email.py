@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='email',
-            field=models.EmailField(blank=True, help_text="Billing contact: the first admin's email.", max_length=254),
+            model_name="tenant",
+            name="email",
+            field=models.EmailField(
+                blank=True, help_text="Billing contact: the first admin's email.", max_length=254
+            ),
         ),
     ]

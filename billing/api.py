@@ -1,0 +1,214 @@
+"""REST API of billing on a tenant host (`/api/v1/billing/…`): state, plans, checkout, changes,
+portal and invoices. Every answer is built from our own tables; only the writes call Stripe."""
+
+from django.db import connection
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing import services
+from billing.plans import PAID_PLANS, PLANS, Interval, plan_by_code
+from billing.selectors import billing_state_get, invoices_list
+from loginexus.accounts.permissions import IsTenantAdmin
+from loginexus.tenancy.selectors import tenant_url_for_request
+
+ERRORS = {
+    400: OpenApiResponse(description="Field errors: {field: [message]}"),
+    401: OpenApiResponse(description="Not logged in"),
+    403: OpenApiResponse(description="Tenant admins only"),
+    409: OpenApiResponse(description="Conflicts with the current subscription"),
+    503: OpenApiResponse(description="Stripe unreachable; nothing was changed"),
+}
+
+
+class UsageSerializer(serializers.Serializer):
+    used = serializers.IntegerField()
+    limit = serializers.IntegerField(allow_null=True)
+
+
+class BillingStateSerializer(serializers.Serializer):
+    plan = serializers.CharField()
+    status = serializers.CharField()
+    interval = serializers.CharField(allow_null=True)
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    grace_until = serializers.DateTimeField(allow_null=True)
+    cancel_at_period_end = serializers.BooleanField()
+    usage = serializers.DictField(child=UsageSerializer())
+
+
+def billing_state_data(tenant) -> dict:
+    state = billing_state_get(tenant=tenant, now=timezone.now())
+    entitlement = state.entitlement
+    return BillingStateSerializer(
+        {
+            "plan": state.plan.code,
+            "status": entitlement.status,
+            "interval": entitlement.interval or None,
+            "period_start": state.period_start,
+            "period_end": state.period_end,
+            "grace_until": entitlement.grace_until if state.in_grace else None,
+            "cancel_at_period_end": entitlement.cancel_at_period_end,
+            "usage": {
+                str(resource): {"used": usage.used, "limit": usage.limit}
+                for resource, usage in state.usage.items()
+            },
+        }
+    ).data
+
+
+class PlanChoiceSerializer(serializers.Serializer):
+    plan = serializers.ChoiceField(choices=[plan.code for plan in PLANS.values()])
+    interval = serializers.ChoiceField(choices=[interval.value for interval in Interval])
+
+
+class PaidPlanChoiceSerializer(PlanChoiceSerializer):
+    plan = serializers.ChoiceField(choices=[plan.code for plan in PAID_PLANS])
+
+
+class AdminBillingApi(APIView):
+    permission_classes = [IsAuthenticated, IsTenantAdmin]
+
+    @property
+    def tenant(self):
+        return connection.tenant
+
+
+class BillingStateApi(AdminBillingApi):
+    @extend_schema(responses={200: BillingStateSerializer, **ERRORS})
+    def get(self, request):
+        return Response(billing_state_data(self.tenant))
+
+
+class PlanSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    prices = serializers.DictField(child=serializers.DecimalField(max_digits=10, decimal_places=2))
+    limits = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+
+
+class PlansApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: PlanSerializer(many=True), 401: ERRORS[401]})
+    def get(self, request):
+        return Response(
+            [
+                PlanSerializer(
+                    {
+                        "code": plan.code,
+                        "name": plan.name,
+                        "prices": {str(k): v for k, v in plan.prices.items()},
+                        "limits": {str(k): v for k, v in plan.limits.items()},
+                    }
+                ).data
+                for plan in PLANS.values()
+            ]
+        )
+
+
+class CheckoutApi(AdminBillingApi):
+    @extend_schema(
+        request=PaidPlanChoiceSerializer,
+        responses={
+            201: inline_serializer(
+                "CheckoutResponse",
+                {"url": serializers.URLField(), "session_id": serializers.CharField()},
+            ),
+            **ERRORS,
+        },
+    )
+    def post(self, request):
+        choice = PaidPlanChoiceSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
+        base = tenant_url_for_request(tenant=self.tenant, request=request)
+        url, session_id = services.checkout_start(
+            tenant=self.tenant,
+            plan=plan_by_code(choice.validated_data["plan"]),
+            interval=Interval(choice.validated_data["interval"]),
+            success_url=base + "billing/success/?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=base + "billing/canceled/",
+        )
+        return Response({"url": url, "session_id": session_id}, status=status.HTTP_201_CREATED)
+
+
+class ChangePlanApi(AdminBillingApi):
+    @extend_schema(request=PlanChoiceSerializer, responses={200: BillingStateSerializer, **ERRORS})
+    def post(self, request):
+        choice = PlanChoiceSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
+        services.plan_change(
+            tenant=self.tenant,
+            plan=plan_by_code(choice.validated_data["plan"]),
+            interval=Interval(choice.validated_data["interval"]),
+        )
+        return Response(billing_state_data(self.tenant))
+
+
+class CancelApi(AdminBillingApi):
+    @extend_schema(request=None, responses={200: BillingStateSerializer, **ERRORS})
+    def post(self, request):
+        services.subscription_cancel_at_period_end(tenant=self.tenant)
+        return Response(billing_state_data(self.tenant))
+
+
+class ResumeApi(AdminBillingApi):
+    @extend_schema(request=None, responses={200: BillingStateSerializer, **ERRORS})
+    def post(self, request):
+        services.subscription_resume(tenant=self.tenant)
+        return Response(billing_state_data(self.tenant))
+
+
+class PortalApi(AdminBillingApi):
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("PortalResponse", {"url": serializers.URLField()}),
+            **ERRORS,
+        },
+    )
+    def post(self, request):
+        return_url = tenant_url_for_request(tenant=self.tenant, request=request) + "billing/"
+        return Response(
+            {"url": services.billing_portal_start(tenant=self.tenant, return_url=return_url)}
+        )
+
+
+class InvoiceSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    number = serializers.CharField(allow_null=True)
+    created = serializers.DateTimeField()
+    amount_due = serializers.IntegerField(help_text="Minor units (cents)")
+    amount_paid = serializers.IntegerField(help_text="Minor units (cents)")
+    currency = serializers.CharField()
+    status = serializers.CharField(allow_null=True)
+    hosted_invoice_url = serializers.URLField(allow_null=True)
+    invoice_pdf = serializers.URLField(allow_null=True)
+
+
+def invoice_data(invoice) -> dict:
+    data = invoice.stripe_data
+    return {
+        "id": invoice.id,
+        "number": data.get("number"),
+        "created": invoice.created,
+        "amount_due": data.get("amount_due", 0),
+        "amount_paid": data.get("amount_paid", 0),
+        "currency": data.get("currency", ""),
+        "status": data.get("status"),
+        "hosted_invoice_url": data.get("hosted_invoice_url"),
+        "invoice_pdf": data.get("invoice_pdf"),
+    }
+
+
+class InvoicesApi(AdminBillingApi, GenericAPIView):
+    serializer_class = InvoiceSerializer
+
+    @extend_schema(responses={200: InvoiceSerializer(many=True), **ERRORS})
+    def get(self, request):
+        page = self.paginate_queryset(invoices_list(tenant=self.tenant))
+        return self.get_paginated_response([invoice_data(invoice) for invoice in page])

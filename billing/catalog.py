@@ -1,0 +1,98 @@
+"""Services that set Stripe up for LogiNexus: the plans' products and prices, the webhook endpoint.
+
+Both are idempotent: run them on every deploy (`manage.py billing_sync_plans`).
+"""
+
+import uuid
+
+from django.urls import reverse
+from djstripe.models import Price, Product, WebhookEndpoint
+
+from billing import stripe_api
+from billing.plans import CURRENCY, PAID_PLANS, Interval
+
+# What the product listens to (PRODUCT.md, "Stripe webhooks"), plus what keeps dj-stripe current.
+WEBHOOK_EVENTS = [
+    "checkout.session.completed",
+    "checkout.session.expired",
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.payment_failed",
+    "invoice.voided",
+    "payment_method.attached",
+    "payment_method.detached",
+]
+
+
+def plans_sync() -> list[Price]:
+    """Create or update a product per paid plan and its monthly and yearly prices in Stripe,
+    then sync them into dj-stripe. A price whose amount changed is replaced (Stripe prices are
+    immutable): the new one takes over the lookup key."""
+    products = {
+        product.metadata.get("loginexus_plan"): product for product in stripe_api.products_list()
+    }
+    lookup_keys = [plan.lookup_key(interval) for plan in PAID_PLANS for interval in plan.prices]
+    prices = {price.lookup_key: price for price in stripe_api.prices_by_lookup_key(lookup_keys)}
+    synced = []
+    for plan in PAID_PLANS:
+        product = products.get(plan.code)
+        fields = {"name": f"LogiNexus {plan.name}", "metadata": {"loginexus_plan": plan.code}}
+        if product is None:
+            product = stripe_api.product_create(**fields)
+        elif product.name != fields["name"] or not product.active:
+            product = stripe_api.product_modify(product.id, active=True, **fields)
+        Product.sync_from_stripe_data(product)
+        for interval in plan.prices:
+            price = prices.get(plan.lookup_key(interval))
+            if not _price_matches(price, product.id, plan.price_cents(interval), interval):
+                price = stripe_api.price_create(
+                    product=product.id,
+                    currency=CURRENCY,
+                    unit_amount=plan.price_cents(interval),
+                    recurring={"interval": interval.value},
+                    lookup_key=plan.lookup_key(interval),
+                    transfer_lookup_key=True,
+                    nickname=f"{plan.name} {interval.value}ly",
+                    metadata={"loginexus_plan": plan.code},
+                )
+            synced.append(Price.sync_from_stripe_data(price))
+    return synced
+
+
+def _price_matches(price, product_id: str, unit_amount: int, interval: Interval) -> bool:
+    return bool(
+        price
+        and price.product == product_id
+        and price.unit_amount == unit_amount
+        and price.currency == CURRENCY
+        and price.recurring
+        and price.recurring.interval == interval.value
+    )
+
+
+def webhook_endpoint_ensure(*, base_url: str) -> WebhookEndpoint:
+    """The Stripe webhook endpoint pointing at this deployment (`base_url` is the public host's
+    origin), created in Stripe when missing and synced with its signing secret."""
+    prefix = base_url.rstrip("/") + "/"
+    for remote in stripe_api.webhook_endpoints_list():
+        known = WebhookEndpoint.objects.filter(id=remote.id).exclude(secret="").first()
+        if remote.url.startswith(prefix) and known:
+            return known
+    endpoint_uuid = uuid.uuid4()
+    path = reverse(
+        "stripe-webhook", kwargs={"endpoint_uuid": endpoint_uuid}, urlconf="loginexus.urls_public"
+    )
+    endpoint = stripe_api.webhook_endpoint_create(
+        url=prefix.rstrip("/") + path,
+        enabled_events=WEBHOOK_EVENTS,
+        metadata={"djstripe_uuid": str(endpoint_uuid)},
+    )
+    return WebhookEndpoint.sync_from_stripe_data(endpoint)

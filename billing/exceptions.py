@@ -1,0 +1,31 @@
+"""Errors of billing, each with the HTTP status and code of its answer."""
+
+from loginexus.exceptions import ApplicationError, Conflict, ServiceUnavailable
+
+
+class StripeUnavailable(ServiceUnavailable):
+    code = "stripe_unavailable"
+
+
+class PaymentDeclined(ApplicationError):
+    status = 402
+    code = "payment_declined"
+
+
+class StripeRequestRejected(ApplicationError):
+    status = 400
+    code = "stripe_request_rejected"
+
+
+class SubscriptionExists(Conflict):
+    code = "subscription_exists"
+
+
+class NoSubscription(Conflict):
+    code = "no_subscription"
+
+
+class PlanNotAvailable(ServiceUnavailable):
+    """The plan's price is not in Stripe yet (billing_sync_plans has not run)."""
+
+    code = "plan_not_available"

@@ -1,0 +1,24 @@
+"""Create or update the plans' products and prices in Stripe, and the webhook endpoint."""
+
+from django.core.management import BaseCommand
+
+from billing.catalog import plans_sync, webhook_endpoint_ensure
+
+
+class Command(BaseCommand):
+    help = "Syncs the plans to Stripe products and prices; optionally ensures the webhook endpoint."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--webhook-base-url",
+            help="Origin of the public host (e.g. http://localhost:8000): ensure Stripe's "
+            "webhook endpoint points at it.",
+        )
+
+    def handle(self, *args, **options):
+        for price in plans_sync():
+            self.stdout.write(f"  {price.lookup_key:20} {price.id}")
+        if options["webhook_base_url"]:
+            endpoint = webhook_endpoint_ensure(base_url=options["webhook_base_url"])
+            self.stdout.write(f"  webhook endpoint     {endpoint.url}")
+        self.stdout.write(self.style.SUCCESS("Stripe is in step with the plans."))

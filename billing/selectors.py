@@ -1,0 +1,137 @@
+"""Reads of billing: entitlements, usage periods and counts, subscriptions and invoices.
+
+Billing rows live in the public schema, which schemas do not isolate: every selector here takes
+the tenant explicitly and filters by it.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+from django_tenants.utils import schema_context
+from djstripe.models import Customer, Invoice, Price, Subscription
+
+from billing.models import LIVE_STATUSES, Entitlement, UsageCounter
+from billing.plans import PERIODIC_RESOURCES, Interval, Plan, Resource
+from billing.subscriptions import SubscriptionFacts
+from loginexus.tenancy.models import Tenant
+
+
+@dataclass(frozen=True)
+class Usage:
+    used: int
+    limit: int | None
+
+    @property
+    def percent(self) -> int:
+        if not self.limit:
+            return 0
+        return min(100, round(100 * self.used / self.limit))
+
+
+@dataclass(frozen=True)
+class BillingState:
+    entitlement: Entitlement
+    plan: Plan
+    period_start: datetime
+    period_end: datetime
+    in_grace: bool
+    usage: dict[Resource, Usage]
+
+
+def entitlement_get(*, tenant: Tenant) -> Entitlement:
+    """The tenant's entitlement row, or an unsaved Free one for a tenant that never subscribed."""
+    entitlement = Entitlement.objects.filter(tenant=tenant).first()
+    return entitlement or Entitlement(tenant=tenant)
+
+
+def calendar_month(now: datetime) -> tuple[datetime, datetime]:
+    start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+    return start, end
+
+
+def usage_period(*, entitlement: Entitlement, now: datetime) -> tuple[datetime, datetime]:
+    """A paying tenant's subscription period, else the calendar month (UTC).
+
+    Past the known period's end (a renewal not yet confirmed by Stripe) the period rolls forward
+    from that end, so the counter it opens is the one the confirmed renewal will name.
+    """
+    plan = entitlement.effective_plan(now)
+    start, end = entitlement.period_start, entitlement.period_end
+    if plan.is_free or not (start and end and start < end):
+        return calendar_month(now)
+    while now >= end:
+        start, end = end, end + (end - start)
+    return start, end
+
+
+def seats_used(*, tenant: Tenant) -> int:
+    with schema_context(tenant.schema_name):
+        return get_user_model().objects.filter(is_active=True).count()
+
+
+def usage_get(*, tenant: Tenant, entitlement: Entitlement, now: datetime) -> dict[Resource, Usage]:
+    plan = entitlement.effective_plan(now)
+    period_start, _ = usage_period(entitlement=entitlement, now=now)
+    counted = dict(
+        UsageCounter.objects.filter(
+            tenant=tenant, period_start=period_start, resource__in=PERIODIC_RESOURCES
+        ).values_list("resource", "used")
+    )
+    usage = {
+        resource: Usage(used=counted.get(resource, 0), limit=plan.limit(resource))
+        for resource in PERIODIC_RESOURCES
+    }
+    usage[Resource.USERS] = Usage(used=seats_used(tenant=tenant), limit=plan.limit(Resource.USERS))
+    return usage
+
+
+def billing_state_get(*, tenant: Tenant, now: datetime) -> BillingState:
+    entitlement = entitlement_get(tenant=tenant)
+    period_start, period_end = usage_period(entitlement=entitlement, now=now)
+    return BillingState(
+        entitlement=entitlement,
+        plan=entitlement.effective_plan(now),
+        period_start=period_start,
+        period_end=period_end,
+        in_grace=entitlement.in_grace(now),
+        usage=usage_get(tenant=tenant, entitlement=entitlement, now=now),
+    )
+
+
+def customer_get(*, tenant: Tenant) -> Customer | None:
+    return (
+        Customer.objects.filter(subscriber=tenant, date_purged__isnull=True)
+        .order_by("-created")
+        .first()
+    )
+
+
+def subscription_facts_get(*, tenant: Tenant) -> SubscriptionFacts | None:
+    """The tenant's subscription that matters now: the newest live one, else the newest one."""
+    subscriptions = [
+        SubscriptionFacts.from_stripe_data(subscription.stripe_data)
+        for subscription in Subscription.objects.filter(customer__subscriber=tenant)
+    ]
+    if not subscriptions:
+        return None
+    newest_first = sorted(
+        subscriptions,
+        key=lambda facts: facts.created or datetime.min.replace(tzinfo=UTC),
+        reverse=True,
+    )
+    live = [facts for facts in newest_first if facts.status in LIVE_STATUSES]
+    return (live or newest_first)[0]
+
+
+def invoices_list(*, tenant: Tenant, limit: int = 24) -> list[Invoice]:
+    return list(Invoice.objects.filter(customer__subscriber=tenant).order_by("-created")[:limit])
+
+
+def price_get(*, plan: Plan, interval: Interval) -> Price | None:
+    return Price.objects.filter(lookup_key=plan.lookup_key(interval), active=True).first()

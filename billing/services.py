@@ -1,0 +1,208 @@
+"""Writes of billing: entitlements from Stripe's subscription, usage, checkout and plan changes.
+
+Calls to Stripe go through `billing.stripe_api`; what Stripe answers is synced into dj-stripe's
+tables at once, so the pages show the change before the webhook confirms it.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from djstripe.models import Customer, Invoice, Subscription
+from djstripe.settings import djstripe_settings
+
+from billing import stripe_api
+from billing.exceptions import NoSubscription, PlanNotAvailable, SubscriptionExists
+from billing.models import LIVE_STATUSES, Entitlement, SubscriptionStatus, UsageCounter
+from billing.plans import FREE, Interval, Plan, Resource
+from billing.selectors import (
+    customer_get,
+    entitlement_get,
+    price_get,
+    subscription_facts_get,
+    usage_period,
+)
+from billing.subscriptions import SubscriptionFacts
+from loginexus.tenancy.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+def _grace_until(facts: SubscriptionFacts) -> datetime | None:
+    """Grace runs from the first failed payment: the creation of the unpaid invoice, as Stripe
+    recorded it, so reprocessing an event never moves it."""
+    if facts.status != SubscriptionStatus.PAST_DUE:
+        return None
+    invoice = Invoice.objects.filter(id=facts.latest_invoice_id).first()
+    failed_at = invoice.created if invoice and invoice.created else facts.period_start
+    return (failed_at or timezone.now()) + timedelta(days=settings.BILLING_GRACE_DAYS)
+
+
+@transaction.atomic
+def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
+    """Recompute the tenant's entitlement from its subscription as dj-stripe last synced it."""
+    facts = subscription_facts_get(tenant=tenant)
+    entitlement, _ = Entitlement.objects.select_for_update().get_or_create(tenant=tenant)
+    customer = customer_get(tenant=tenant)
+    entitlement.stripe_customer_id = customer.id if customer else ""
+    if facts is None:
+        entitlement.subscribed_plan = FREE.code
+        entitlement.status = SubscriptionStatus.NONE
+        entitlement.interval = ""
+        entitlement.period_start = entitlement.period_end = entitlement.grace_until = None
+        entitlement.cancel_at_period_end = False
+        entitlement.stripe_subscription_id = ""
+    else:
+        entitlement.subscribed_plan = facts.plan.code
+        entitlement.status = facts.status
+        entitlement.interval = facts.interval or ""
+        entitlement.period_start = facts.period_start
+        entitlement.period_end = facts.period_end
+        entitlement.grace_until = _grace_until(facts)
+        entitlement.cancel_at_period_end = facts.cancel_at_period_end
+        entitlement.stripe_subscription_id = facts.id
+    entitlement.full_clean(exclude=["tenant"], validate_unique=False)
+    entitlement.save()
+    return entitlement
+
+
+def usage_record(
+    *, tenant: Tenant, resource: Resource, count: int = 1, now: datetime | None = None
+) -> None:
+    """Count `count` new objects in the tenant's current period with one atomic upsert."""
+    now = now or timezone.now()
+    period_start, period_end = usage_period(entitlement=entitlement_get(tenant=tenant), now=now)
+    table = f"public.{UsageCounter._meta.db_table}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (tenant_id, resource, period_start, period_end, used)
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT (tenant_id, resource, period_start)
+            DO UPDATE SET used = {table}.used + EXCLUDED.used
+            """,  # noqa: S608 (the table name is the model's own)
+            [tenant.pk, str(resource), period_start, period_end, count],
+        )
+
+
+def customer_ensure(*, tenant: Tenant) -> Customer:
+    """The tenant's Stripe customer, created in Stripe first and only then recorded locally."""
+    customer = customer_get(tenant=tenant)
+    if customer:
+        return customer
+    stripe_customer = stripe_api.customer_create(
+        email=tenant.email,
+        name=tenant.name,
+        metadata={
+            djstripe_settings.SUBSCRIBER_CUSTOMER_KEY: str(tenant.pk),
+            "tenant_id": str(tenant.pk),
+            "tenant_slug": tenant.slug,
+        },
+        idempotency_key=f"loginexus-customer-{tenant.pk}",
+    )
+    return Customer.sync_from_stripe_data(stripe_customer)
+
+
+def _price_id(plan: Plan, interval: Interval) -> str:
+    price = price_get(plan=plan, interval=interval)
+    if price is None:
+        raise PlanNotAvailable(
+            f"The {plan.name} plan is not available yet. Please try again later."
+        )
+    return price.id
+
+
+def checkout_start(
+    *, tenant: Tenant, plan: Plan, interval: Interval, success_url: str, cancel_url: str
+) -> tuple[str, str]:
+    """Open a Stripe Checkout session for a tenant with no live subscription: (url, session id)."""
+    if plan.is_free:
+        raise NoSubscription("The Free plan needs no checkout.")
+    current = subscription_facts_get(tenant=tenant)
+    if current and current.status in LIVE_STATUSES:
+        raise SubscriptionExists(
+            "This workspace already has a subscription; change its plan instead.",
+            extra={"change_plan_url": "/billing/pricing/"},
+        )
+    price_id = _price_id(plan, interval)
+    customer = customer_ensure(tenant=tenant)
+    session = stripe_api.checkout_session_create(
+        customer_id=customer.id,
+        price_id=price_id,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        client_reference_id=str(tenant.pk),
+        metadata={"tenant_id": str(tenant.pk), "tenant_slug": tenant.slug, "plan": plan.code},
+    )
+    return session.url, session.id
+
+
+def _live_subscription(tenant: Tenant) -> SubscriptionFacts:
+    facts = subscription_facts_get(tenant=tenant)
+    if facts is None or facts.status not in LIVE_STATUSES:
+        raise NoSubscription("This workspace has no subscription to change; choose a plan first.")
+    return facts
+
+
+def _apply(tenant: Tenant, stripe_subscription) -> Entitlement:
+    Subscription.sync_from_stripe_data(stripe_subscription)
+    return entitlement_refresh(tenant=tenant)
+
+
+def plan_change(*, tenant: Tenant, plan: Plan, interval: Interval) -> Entitlement:
+    """Swap the live subscription's price with proration; Free means cancel at period end."""
+    facts = _live_subscription(tenant)
+    if plan.is_free:
+        return subscription_cancel_at_period_end(tenant=tenant)
+    price_id = _price_id(plan, interval)
+    updated = stripe_api.subscription_modify(
+        subscription_id=facts.id,
+        items=[{"id": facts.item_id, "price": price_id}],
+        proration_behavior="create_prorations",
+        cancel_at_period_end=False,
+    )
+    return _apply(tenant, updated)
+
+
+def plan_change_preview(*, tenant: Tenant, plan: Plan, interval: Interval) -> dict:
+    """What a swap would cost now: Stripe's proration preview, in minor units."""
+    facts = _live_subscription(tenant)
+    price_id = _price_id(plan, interval)
+    preview = stripe_api.invoice_preview(
+        customer_id=facts.customer_id,
+        subscription_id=facts.id,
+        items=[{"id": facts.item_id, "price": price_id}],
+        proration_date=int(timezone.now().timestamp()),
+    )
+    return {"amount_due": preview.amount_due, "currency": preview.currency, "total": preview.total}
+
+
+def subscription_cancel_at_period_end(*, tenant: Tenant) -> Entitlement:
+    facts = _live_subscription(tenant)
+    updated = stripe_api.subscription_modify(subscription_id=facts.id, cancel_at_period_end=True)
+    return _apply(tenant, updated)
+
+
+def subscription_resume(*, tenant: Tenant) -> Entitlement:
+    facts = _live_subscription(tenant)
+    updated = stripe_api.subscription_modify(subscription_id=facts.id, cancel_at_period_end=False)
+    return _apply(tenant, updated)
+
+
+def billing_portal_start(*, tenant: Tenant, return_url: str) -> str:
+    customer = customer_ensure(tenant=tenant)
+    return stripe_api.billing_portal_session_create(
+        customer_id=customer.id, return_url=return_url
+    ).url
+
+
+def entitlement_reconcile(*, tenant: Tenant) -> Entitlement:
+    """Re-read the tenant's subscription from Stripe itself (not from a webhook), then refresh."""
+    facts = subscription_facts_get(tenant=tenant)
+    if facts is not None:
+        Subscription.sync_from_stripe_data(
+            stripe_api.subscription_retrieve(subscription_id=facts.id)
+        )
+    return entitlement_refresh(tenant=tenant)

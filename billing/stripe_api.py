@@ -1,0 +1,150 @@
+"""The one boundary to Stripe's API: every call of the stripe library is here.
+
+Each call passes the configured key and an idempotency key where a retry could double a write,
+and every `stripe.StripeError` becomes a billing error that the API and the pages answer.
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from billing.exceptions import PaymentDeclined, StripeRequestRejected, StripeUnavailable
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "Payments are unavailable right now; nothing was changed. Please try again shortly."
+
+
+def configure() -> None:
+    """Bound how long a request path can wait on Stripe (the library waits 80 s by default)."""
+    stripe.default_http_client = stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS)
+    stripe.max_network_retries = settings.STRIPE_MAX_NETWORK_RETRIES
+
+
+@contextmanager
+def stripe_errors() -> Iterator[None]:
+    try:
+        yield
+    except stripe.CardError as error:
+        raise PaymentDeclined(error.user_message or "The card was declined.") from error
+    except stripe.InvalidRequestError as error:
+        logger.warning("Stripe refused a request: %s", error)
+        raise StripeRequestRejected(error.user_message or "Stripe refused the request.") from error
+    except stripe.StripeError as error:
+        logger.warning("Stripe is unavailable: %r", error)
+        raise StripeUnavailable(UNAVAILABLE) from error
+
+
+def _key() -> dict[str, str]:
+    return {"api_key": settings.STRIPE_SECRET_KEY}
+
+
+def customer_create(*, email: str, name: str, metadata: dict[str, str], idempotency_key: str):
+    with stripe_errors():
+        return stripe.Customer.create(
+            email=email, name=name, metadata=metadata, idempotency_key=idempotency_key, **_key()
+        )
+
+
+def checkout_session_create(
+    *,
+    customer_id: str,
+    price_id: str,
+    success_url: str,
+    cancel_url: str,
+    client_reference_id: str,
+    metadata: dict[str, str],
+):
+    with stripe_errors():
+        return stripe.checkout.Session.create(
+            mode="subscription",
+            customer=customer_id,
+            client_reference_id=client_reference_id,
+            line_items=[{"price": price_id, "quantity": 1}],
+            success_url=success_url,
+            cancel_url=cancel_url,
+            metadata=metadata,
+            subscription_data={"metadata": metadata},
+            **_key(),
+        )
+
+
+def billing_portal_session_create(*, customer_id: str, return_url: str):
+    with stripe_errors():
+        return stripe.billing_portal.Session.create(
+            customer=customer_id, return_url=return_url, **_key()
+        )
+
+
+def subscription_retrieve(*, subscription_id: str):
+    with stripe_errors():
+        return stripe.Subscription.retrieve(subscription_id, **_key())
+
+
+def subscription_modify(*, subscription_id: str, **changes: Any):
+    with stripe_errors():
+        return stripe.Subscription.modify(subscription_id, **changes, **_key())
+
+
+def invoice_preview(
+    *, customer_id: str, subscription_id: str, items: list[dict], proration_date: int
+):
+    with stripe_errors():
+        return stripe.Invoice.create_preview(
+            customer=customer_id,
+            subscription=subscription_id,
+            subscription_details={
+                "items": items,
+                "proration_behavior": "create_prorations",
+                "proration_date": proration_date,
+            },
+            **_key(),
+        )
+
+
+def products_list():
+    with stripe_errors():
+        return list(stripe.Product.list(limit=100, **_key()).auto_paging_iter())
+
+
+def product_create(**fields: Any):
+    with stripe_errors():
+        return stripe.Product.create(**fields, **_key())
+
+
+def product_modify(product_id: str, **fields: Any):
+    with stripe_errors():
+        return stripe.Product.modify(product_id, **fields, **_key())
+
+
+def prices_by_lookup_key(lookup_keys: list[str]):
+    with stripe_errors():
+        return list(
+            stripe.Price.list(lookup_keys=lookup_keys, active=True, limit=100, **_key()).data
+        )
+
+
+def price_create(**fields: Any):
+    with stripe_errors():
+        return stripe.Price.create(**fields, **_key())
+
+
+def webhook_endpoints_list():
+    with stripe_errors():
+        return list(stripe.WebhookEndpoint.list(limit=100, **_key()).auto_paging_iter())
+
+
+def webhook_endpoint_create(*, url: str, enabled_events: list[str], metadata: dict[str, str]):
+    with stripe_errors():
+        return stripe.WebhookEndpoint.create(
+            url=url, enabled_events=enabled_events, metadata=metadata, **_key()
+        )
+
+
+def webhook_endpoint_delete(endpoint_id: str):
+    with stripe_errors():
+        return stripe.WebhookEndpoint.delete(endpoint_id, **_key())

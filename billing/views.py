@@ -1,0 +1,197 @@
+"""Billing pages of a tenant host (`/billing/…`, tenant admins), the public pricing page, and
+Stripe's webhook endpoint (public host)."""
+
+from django.contrib import messages
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from djstripe.models import WebhookEndpoint
+from djstripe.models.webhooks import get_remote_ip
+
+from billing import services
+from billing.models import LIVE_STATUSES, SubscriptionStatus
+from billing.plans import PLANS, Interval, plan_by_code
+from billing.selectors import billing_state_get, invoices_list
+from billing.webhooks import webhook_trigger_record
+from loginexus.accounts.permissions import tenant_admin_required
+from loginexus.tenancy.selectors import tenant_url_for_request
+
+
+def _interval(request) -> Interval:
+    value = request.GET.get("interval") or request.POST.get("interval")
+    return Interval(value) if value in {i.value for i in Interval} else Interval.MONTH
+
+
+def _chosen_plan(request):
+    """The plan and interval a form posted, or None when they name nothing we sell."""
+    code = request.POST.get("plan") or request.GET.get("plan")
+    if code not in PLANS:
+        return None, None
+    return plan_by_code(code), _interval(request)
+
+
+def plan_cards(
+    *, current_code: str | None, interval: Interval, has_live_subscription: bool, visitor=False
+):
+    """What each plan's card shows and which button it offers: checkout, change, current, or
+    (for a visitor of the public site) signup."""
+    cards = []
+    for plan in PLANS.values():
+        if visitor:
+            action = "signup"
+        elif plan.code == current_code:
+            action = "current"
+        elif not has_live_subscription:
+            action = "checkout" if not plan.is_free else "none"
+        else:
+            action = "change"
+        cards.append({"plan": plan, "price": plan.price(interval), "action": action})
+    return cards
+
+
+@require_GET
+def public_pricing(request):
+    interval = _interval(request)
+    cards = plan_cards(
+        current_code=None, interval=interval, has_live_subscription=False, visitor=True
+    )
+    return render(request, "billing/public_pricing.html", {"cards": cards, "interval": interval})
+
+
+@tenant_admin_required
+@require_GET
+def billing_overview(request):
+    tenant = connection.tenant
+    state = billing_state_get(tenant=tenant, now=timezone.now())
+    return render(
+        request,
+        "billing/overview.html",
+        {
+            "state": state,
+            "usage": [(str(resource), usage) for resource, usage in state.usage.items()],
+            "invoices": invoices_list(tenant=tenant)[:12],
+            "has_live_subscription": state.entitlement.status in LIVE_STATUSES,
+            "incomplete": state.entitlement.status == SubscriptionStatus.INCOMPLETE,
+        },
+    )
+
+
+@tenant_admin_required
+@require_GET
+def pricing(request):
+    tenant = connection.tenant
+    state = billing_state_get(tenant=tenant, now=timezone.now())
+    interval = _interval(request)
+    live = state.entitlement.status in LIVE_STATUSES
+    current = state.entitlement.subscribed_plan if live else "free"
+    same_interval = state.entitlement.interval in ("", interval.value)
+    cards = plan_cards(
+        current_code=current if same_interval or current == "free" else None,
+        interval=interval,
+        has_live_subscription=live,
+    )
+    return render(
+        request, "billing/pricing.html", {"cards": cards, "interval": interval, "state": state}
+    )
+
+
+@tenant_admin_required
+@require_POST
+def checkout(request):
+    plan, interval = _chosen_plan(request)
+    if plan is None or plan.is_free:
+        messages.error(request, "Choose a paid plan.")
+        return redirect("billing:pricing")
+    base = tenant_url_for_request(tenant=connection.tenant, request=request)
+    url, _session_id = services.checkout_start(
+        tenant=connection.tenant,
+        plan=plan,
+        interval=interval,
+        success_url=base + "billing/success/?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=base + "billing/canceled/",
+    )
+    return redirect(url)
+
+
+@tenant_admin_required
+def change_plan(request):
+    """GET shows what the change costs now (Stripe's proration preview); POST confirms it."""
+    plan, interval = _chosen_plan(request)
+    if plan is None:
+        messages.error(request, "Choose a plan.")
+        return redirect("billing:pricing")
+    if request.method == "POST":
+        services.plan_change(tenant=connection.tenant, plan=plan, interval=interval)
+        if plan.is_free:
+            messages.success(request, "Your subscription ends at the end of this period.")
+        else:
+            messages.success(request, f"You are now on {plan.name}, billed {interval.value}ly.")
+        return redirect("billing:overview")
+    preview = None
+    if not plan.is_free:
+        preview = services.plan_change_preview(
+            tenant=connection.tenant, plan=plan, interval=interval
+        )
+    return render(
+        request,
+        "billing/change_plan.html",
+        {"plan": plan, "interval": interval, "preview": preview},
+    )
+
+
+@tenant_admin_required
+@require_POST
+def cancel(request):
+    services.subscription_cancel_at_period_end(tenant=connection.tenant)
+    messages.success(request, "Your subscription will end at the end of this period.")
+    return redirect("billing:overview")
+
+
+@tenant_admin_required
+@require_POST
+def resume(request):
+    services.subscription_resume(tenant=connection.tenant)
+    messages.success(request, "Your subscription continues.")
+    return redirect("billing:overview")
+
+
+@tenant_admin_required
+@require_POST
+def portal(request):
+    return_url = tenant_url_for_request(tenant=connection.tenant, request=request) + "billing/"
+    return redirect(services.billing_portal_start(tenant=connection.tenant, return_url=return_url))
+
+
+@tenant_admin_required
+@require_GET
+def success(request):
+    return render(request, "billing/success.html")
+
+
+@tenant_admin_required
+@require_GET
+def canceled(request):
+    return render(request, "billing/canceled.html")
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request, endpoint_uuid):
+    """Verify and store; processing happens on a worker, so Stripe gets its answer at once."""
+    endpoint = WebhookEndpoint.objects.filter(djstripe_uuid=endpoint_uuid).first()
+    if endpoint is None:
+        raise Http404("No such webhook endpoint.")
+    trigger = webhook_trigger_record(
+        endpoint=endpoint,
+        body=request.body.decode("utf-8", errors="replace"),
+        headers=dict(request.headers),
+        remote_ip=get_remote_ip(request),
+    )
+    if not trigger.valid:
+        return JsonResponse(
+            {"detail": "Invalid signature or payload.", "code": "invalid_webhook"}, status=400
+        )
+    return JsonResponse({"received": True})

@@ -1,0 +1,94 @@
+"""Services of Stripe webhooks: record a verified trigger, then process it on a worker.
+
+dj-stripe's own view validates and processes inside the request, and its deprecated callback
+(gone in 3.0) can enqueue work that runs before dj-stripe's final save of the trigger, which then
+overwrites `processed`. Here the trigger is verified and saved first, the task is enqueued only
+after that commit, and the worker alone processes and saves it, under a row lock.
+"""
+
+import json
+import logging
+from traceback import format_exc
+
+from django.db import transaction
+from djstripe.models import Event, WebhookEndpoint, WebhookEventTrigger
+
+from billing import stripe_api
+from billing.services import entitlement_refresh
+from loginexus.tenancy.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+# Events whose object belongs to a customer whose entitlement may change.
+ENTITLEMENT_EVENTS = (
+    "checkout.session.",
+    "customer.subscription.",
+    "invoice.",
+)
+
+
+def _is_stripe_event(body: str) -> bool:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and "id" in data and "livemode" in data and "type" in data
+
+
+def webhook_trigger_record(
+    *, endpoint: WebhookEndpoint, body: str, headers: dict[str, str], remote_ip: str
+) -> WebhookEventTrigger:
+    """Store what reached the endpoint, marked valid only with a good signature, and enqueue
+    the valid ones for processing once the row is committed."""
+    from billing.tasks import webhook_trigger_process_task
+
+    trigger = WebhookEventTrigger(
+        headers=headers,
+        body=body,
+        remote_ip=remote_ip,
+        webhook_endpoint=endpoint,
+        stripe_trigger_account=endpoint.djstripe_owner_account,
+    )
+    trigger.valid = _is_stripe_event(body) and trigger.verify_signature(
+        secret=endpoint.secret, tolerance=endpoint.djstripe_tolerance
+    )
+    with transaction.atomic():
+        trigger.save()
+        if trigger.valid:
+            transaction.on_commit(lambda: webhook_trigger_process_task.delay(trigger.pk))
+    return trigger
+
+
+def _tenant_of(event: Event) -> Tenant | None:
+    if not event.type.startswith(ENTITLEMENT_EVENTS):
+        return None
+    customer = event.customer
+    return customer.subscriber if customer else None
+
+
+def webhook_trigger_process(*, trigger_id: int) -> None:
+    """Apply a stored trigger's event once: dj-stripe syncs the object as Stripe has it now,
+    then the customer's tenant gets its entitlement recomputed.
+
+    Processing holds the trigger's row lock, so a duplicate task waits and then finds it done.
+    A failure rolls back what was half-applied, is recorded on the trigger (visible to staff)
+    and is raised again so the task retries.
+    """
+    try:
+        with transaction.atomic():
+            trigger = WebhookEventTrigger.objects.select_for_update().get(pk=trigger_id)
+            if trigger.processed or not trigger.valid:
+                return
+            with stripe_api.stripe_errors():
+                event = trigger.process(save=False)
+                tenant = _tenant_of(event)
+                if tenant is not None:
+                    entitlement_refresh(tenant=tenant)
+            trigger.save()
+    except Exception as error:
+        max_length = WebhookEventTrigger._meta.get_field("exception").max_length
+        WebhookEventTrigger.objects.filter(pk=trigger_id).update(
+            exception=str(error)[:max_length], traceback=format_exc(), processed=False
+        )
+        logger.warning("Webhook trigger %s failed: %s", trigger_id, error)
+        raise
