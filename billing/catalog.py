@@ -64,6 +64,10 @@ def plans_sync() -> list[Price]:
                     metadata={"loginexus_plan": plan.code},
                 )
             synced.append(Price.sync_from_stripe_data(price))
+            # The lookup key moved to this price in Stripe; older local copies must not win.
+            Price.objects.filter(lookup_key=price.lookup_key).exclude(id=price.id).update(
+                active=False, lookup_key=None
+            )
     return synced
 
 

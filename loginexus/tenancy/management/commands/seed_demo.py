@@ -20,9 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo creates known logins; it does not run in production.")
-        if not options["print_only"]:
+        if options["print_only"]:
+            self._print()
+        else:
             self._seed()
-        self._print()
+            self.stdout.write("Demo data is in place.")
 
     def _seed(self) -> None:
         public_tenant_ensure()
