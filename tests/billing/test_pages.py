@@ -128,3 +128,11 @@ def test_no_banner_for_a_paying_tenant_in_good_standing(admin_client_a, tenant_a
 def test_billing_page_never_shows_the_secret_key(admin_client_a, settings, stripe_ready):
     assert settings.STRIPE_SECRET_KEY not in admin_client_a.get("/billing/").content.decode()
     assert stripe.api_key not in host_client("localhost").get("/pricing/").content.decode()
+
+
+def test_members_see_their_plan_on_the_dashboard_but_no_billing_link(client_a, tenant_a):
+    Entitlement.objects.create(tenant=tenant_a, subscribed_plan="pro", status="active")
+    member = tenant_user(tenant_a, email="member@alpha.example")
+    body = logged_in(client_a, tenant_a, member).get("/").content.decode()
+    assert "Plan: <strong>Pro</strong>" in body
+    assert 'href="/billing/"' not in body
