@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import QuerySet
 from django_tenants.utils import schema_context
 from djstripe.models import Customer, Invoice, Price, Subscription
 
@@ -37,6 +39,14 @@ class BillingState:
     period_end: datetime
     in_grace: bool
     usage: dict[Resource, Usage]
+
+
+def current_tenant() -> Tenant:
+    """The tenant whose schema the connection is in (a request's, a task's or a shell's)."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Tenant):
+        return tenant
+    return Tenant.objects.get(schema_name=connection.schema_name)
 
 
 def entitlement_get(*, tenant: Tenant) -> Entitlement:
@@ -129,8 +139,8 @@ def subscription_facts_get(*, tenant: Tenant) -> SubscriptionFacts | None:
     return (live or newest_first)[0]
 
 
-def invoices_list(*, tenant: Tenant, limit: int = 24) -> list[Invoice]:
-    return list(Invoice.objects.filter(customer__subscriber=tenant).order_by("-created")[:limit])
+def invoices_list(*, tenant: Tenant) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(customer__subscriber=tenant).order_by("-created")
 
 
 def price_get(*, plan: Plan, interval: Interval) -> Price | None:

@@ -26,3 +26,9 @@ class ServiceUnavailable(ApplicationError):
 class Conflict(ApplicationError):
     status = 409
     code = "conflict"
+
+
+class IllegalTransition(Conflict):
+    """A status change the object's state machine does not allow from where it stands."""
+
+    code = "illegal_transition"

@@ -198,7 +198,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "loginexus.pagination.StandardPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "loginexus.api.exception_handler",
@@ -208,6 +208,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Shipments, escrows and billing for logistics companies.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ShipmentStatusEnum": "shipments.models.ShipmentStatus",
+        "EscrowStatusEnum": "escrows.models.EscrowStatus",
+        "RoleEnum": "loginexus.accounts.models.Role",
+    },
     # Swagger UI served from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -2,12 +2,20 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
 from billing.urls import api_urlpatterns as billing_api_urls
-from loginexus.accounts.api import MeApi, TokenApi
-from loginexus.accounts.views import LoginView, LogoutView
+from escrows.api import EscrowViewSet
+from loginexus.accounts.api import MeApi, TokenApi, UserViewSet
+from loginexus.accounts.views import LoginView, LogoutView, team, team_deactivate
 from loginexus.health import healthz
+from shipments.api import ShipmentViewSet
 from shipments.views import dashboard
+
+router = SimpleRouter()
+router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("escrows", EscrowViewSet, basename="escrow")
+router.register("users", UserViewSet, basename="user")
 
 accounts_urls = (
     [
@@ -21,12 +29,17 @@ api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("auth/me/", MeApi.as_view(), name="api-me"),
     path("billing/", include(billing_api_urls)),
+    *router.urls,
 ]
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/", include(accounts_urls)),
     path("billing/", include("billing.urls")),
+    path("shipments/", include("shipments.urls")),
+    path("escrows/", include("escrows.urls")),
+    path("team/", team, name="team"),
+    path("team/<int:pk>/deactivate/", team_deactivate, name="team-deactivate"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -4,6 +4,8 @@ The bulk of the suite builds its tables straight from the models (`--no-migratio
 takes seconds instead of over a minute; tests/test_migrations.py runs the real migrations.
 """
 
+import itertools
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -125,3 +127,57 @@ def logged_in(client: Client, tenant: Tenant, user) -> Client:
 @pytest.fixture
 def admin_client_a(client_a, tenant_a) -> Client:
     return logged_in(client_a, tenant_a, admin_of(tenant_a))
+
+
+@pytest.fixture
+def member_client_a(client_a, tenant_a) -> Client:
+    return logged_in(client_a, tenant_a, tenant_user(tenant_a, email="member@alpha.example"))
+
+
+_references = itertools.count(1)
+# The transitions that walk a new shipment or escrow to a status.
+SHIPMENT_PATHS = {
+    "draft": [],
+    "booked": ["booked"],
+    "in_transit": ["booked", "in_transit"],
+    "delivered": ["booked", "in_transit", "delivered"],
+    "cancelled": ["cancelled"],
+}
+ESCROW_PATHS = {
+    "open": [],
+    "funded": ["funded"],
+    "disputed": ["funded", "disputed"],
+    "refunded": ["funded", "refunded"],
+}
+
+
+def make_shipment(tenant: Tenant, *, status: str = "draft", **fields):
+    """A shipment made through the service (and walked to `status` through its transitions)."""
+    from shipments.services import shipment_create, shipment_transition
+
+    values = {
+        "reference": f"REF-{next(_references):05d}",
+        "origin": "Rotterdam",
+        "destination": "Hamburg",
+        "carrier": "DHL",
+        "weight_kg": "12.500",
+        **fields,
+    }
+    with schema_context(tenant.schema_name):
+        shipment = shipment_create(**values)
+        for step in SHIPMENT_PATHS[status]:
+            shipment = shipment_transition(shipment=shipment, to_status=step, actor=None)
+    return shipment
+
+
+def make_escrow(tenant: Tenant, *, shipment=None, status: str = "open", **fields):
+    """An escrow made through the service for `shipment` (a new draft one by default)."""
+    from escrows.services import escrow_create, escrow_transition
+
+    shipment = shipment or make_shipment(tenant)
+    values = {"buyer": "Buyer BV", "seller": "Seller GmbH", "amount": "1500.00", "currency": "EUR"}
+    with schema_context(tenant.schema_name):
+        escrow = escrow_create(shipment=shipment, **{**values, **fields})
+        for step in ESCROW_PATHS[status]:
+            escrow = escrow_transition(escrow=escrow, to_status=step, actor=None)
+    return escrow

@@ -1,15 +1,25 @@
-"""REST API of accounts: exchange email and password for a token (tenant hosts)."""
+"""REST API of accounts on tenant hosts: tokens, the current user, the team (admins)."""
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from loginexus.accounts.models import Role, User
+from loginexus.accounts.permissions import IsTenantAdmin
+from loginexus.accounts.services import user_create, user_update
+from loginexus.api import ERROR_RESPONSES
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -66,3 +76,56 @@ class MeApi(APIView):
     @extend_schema(responses={200: MeSerializer, 401: OpenApiResponse(description="Not logged in")})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+
+class UserCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: UserSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: UserSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        request=UserCreateSerializer, responses={201: UserSerializer, **ERROR_RESPONSES}
+    ),
+    partial_update=extend_schema(
+        request=UserUpdateSerializer,
+        responses={200: UserSerializer, **ERROR_RESPONSES},
+        description='Deactivate with {"is_active": false}; the last active admin stays (409).',
+    ),
+)
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The workspace's team (admins only)."""
+
+    serializer_class = UserSerializer
+    permission_classes = [IsAuthenticated, IsTenantAdmin]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return User.objects.order_by("email")
+
+    def create(self, request):
+        data = UserCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_create(**data.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        data = UserUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_update(user=self.get_object(), actor=request.user, **data.validated_data)
+        return Response(UserSerializer(user).data)

@@ -1,10 +1,18 @@
-"""Login and logout pages of a tenant host, rate-limited per address and per account."""
+"""Pages of accounts on a tenant host: login and logout (rate-limited), and the team."""
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
+
+from loginexus.accounts.models import Role, User
+from loginexus.accounts.permissions import tenant_admin_required
+from loginexus.accounts.services import user_create, user_update
 
 
 def _rate(setting_name: str):
@@ -32,3 +40,41 @@ class LogoutView(auth_views.LogoutView):
 def rate_limited(request, exception=None):
     """Answer of every rate-limited page (settings.RATELIMIT_VIEW)."""
     return render(request, "accounts/rate_limited.html", status=429)
+
+
+class TeamMemberForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    password = forms.CharField(widget=forms.PasswordInput, strip=False, max_length=128)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+@tenant_admin_required
+def team(request):
+    """The workspace's users: list, add, deactivate (admins only)."""
+    form = TeamMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_create(**form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, f"{user.email} can now log in.")
+            return redirect("team")
+    users = User.objects.order_by("-is_active", "email")
+    return render(
+        request,
+        "accounts/team.html",
+        {"form": form, "users": users},
+        status=400 if form.errors else 200,
+    )
+
+
+@tenant_admin_required
+@require_POST
+def team_deactivate(request, pk: int):
+    user = get_object_or_404(User, pk=pk)
+    user_update(user=user, actor=request.user, is_active=False)
+    messages.success(request, f"{user.email} can no longer log in.")
+    return redirect("team")

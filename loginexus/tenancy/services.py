@@ -1,12 +1,12 @@
 """Writes of tenancy: provisioning a tenant (cloned schema, domain, first admin)."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from loginexus.accounts.models import Role
+from loginexus.accounts.services import user_create
 from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
 from loginexus.tenancy.models import Domain, Tenant
 from loginexus.tenancy.selectors import tenant_host
@@ -38,7 +38,7 @@ def tenant_provision(*, company: str, slug: str, admin_email: str, admin_passwor
         CloneSchema().clone_schema(template_schema_name(), tenant.schema_name, "DATA")
         Domain.objects.create(domain=tenant_host(slug=slug), tenant=tenant, is_primary=True)
         with schema_context(tenant.schema_name):
-            get_user_model().objects.create_user(admin_email, admin_password, role=Role.ADMIN)
+            user_create(email=admin_email, password=admin_password, role=Role.ADMIN)
     return tenant
 
 

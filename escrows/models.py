@@ -1,0 +1,102 @@
+"""Escrows of a tenant (its schema): payment held for a shipment until it is delivered."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from escrows.currencies import CURRENCY_CHOICES
+
+
+class EscrowStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    FUNDED = "funded", "Funded"
+    DISPUTED = "disputed", "Disputed"
+    RELEASED = "released", "Released"
+    REFUNDED = "refunded", "Refunded"
+
+
+# open → funded → released or refunded; disputed from funded, resolved to released or refunded.
+ESCROW_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    EscrowStatus.OPEN: (EscrowStatus.FUNDED,),
+    EscrowStatus.FUNDED: (EscrowStatus.RELEASED, EscrowStatus.REFUNDED, EscrowStatus.DISPUTED),
+    EscrowStatus.DISPUTED: (EscrowStatus.RELEASED, EscrowStatus.REFUNDED),
+    EscrowStatus.RELEASED: (),
+    EscrowStatus.REFUNDED: (),
+}
+# The actions of the API and the buttons of the pages, and the status each one leads to.
+ESCROW_ACTIONS: dict[str, str] = {
+    "fund": EscrowStatus.FUNDED,
+    "release": EscrowStatus.RELEASED,
+    "refund": EscrowStatus.REFUNDED,
+    "dispute": EscrowStatus.DISPUTED,
+}
+MIN_AMOUNT = Decimal("0.01")
+MAX_AMOUNT = Decimal("10000000.00")
+
+
+class EscrowManager(models.Manager["Escrow"]):
+    """`create` is the one insert path of an escrow (services call it; limits hook in here)."""
+
+
+class Escrow(models.Model):
+    shipment = models.ForeignKey(
+        "shipments.Shipment", on_delete=models.PROTECT, related_name="escrows"
+    )
+    buyer = models.CharField(max_length=200)
+    seller = models.CharField(max_length=200)
+    amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(MIN_AMOUNT), MaxValueValidator(MAX_AMOUNT)],
+    )
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(
+        max_length=20, choices=EscrowStatus.choices, default=EscrowStatus.OPEN, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EscrowManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=MIN_AMOUNT) & models.Q(amount__lte=MAX_AMOUNT),
+                name="escrow_amount_positive_and_bounded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=EscrowStatus.values), name="escrow_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} for {self.shipment_id}"
+
+    @property
+    def allowed_actions(self) -> list[str]:
+        allowed = ESCROW_TRANSITIONS[self.status]
+        return [action for action, target in ESCROW_ACTIONS.items() if target in allowed]
+
+
+class EscrowEvent(models.Model):
+    """One status change of an escrow: who made it, when, from what to what."""
+
+    escrow = models.ForeignKey(Escrow, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, choices=EscrowStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=EscrowStatus.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.escrow_id}: {self.from_status or '∅'} → {self.to_status}"

@@ -1,0 +1,46 @@
+"""Writes of accounts on a tenant host: add a user to the team, change a role, deactivate."""
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from loginexus.accounts.exceptions import LastAdmin
+from loginexus.accounts.models import Role, User
+
+
+@transaction.atomic
+def user_create(*, email: str, password: str, role: str = Role.MEMBER) -> User:
+    """The one way a tenant user is made (the signup's first admin, the team page, the API)."""
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ["A user with this email already exists."]})
+    candidate = User(email=email, role=role)
+    try:
+        password_validation.validate_password(password, candidate)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    return User.objects.create_user(email, password, role=role)
+
+
+@transaction.atomic
+def user_update(
+    *, user: User, actor: User, role: str | None = None, is_active: bool | None = None
+) -> User:
+    """Change a user's role or deactivate them; the workspace never loses its last admin."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    demoted = role is not None and role != Role.ADMIN and user.role == Role.ADMIN
+    deactivated = is_active is False and user.is_active
+    if (demoted or deactivated) and user.pk == actor.pk:
+        raise LastAdmin("You cannot deactivate yourself or remove your own admin role.")
+    if (demoted or deactivated) and user.role == Role.ADMIN:
+        # Lock every admin row so two admins cannot remove each other at the same time.
+        admins = list(User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True))
+        if len(admins) <= 1:
+            raise LastAdmin("The workspace must keep at least one active admin.")
+    if role is not None:
+        user.role = role
+    if is_active is not None:
+        user.is_active = is_active
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
