@@ -14,13 +14,11 @@ from billing import services
 from billing.plans import PAID_PLANS, PLANS, Interval, plan_by_code
 from billing.selectors import billing_state_get, invoices_list
 from loginexus.accounts.permissions import IsTenantAdmin
+from loginexus.api import ERROR_RESPONSES
 from loginexus.tenancy.selectors import tenant_url_for_request
 
 ERRORS = {
-    400: OpenApiResponse(description="Field errors: {field: [message]}"),
-    401: OpenApiResponse(description="Not logged in"),
-    403: OpenApiResponse(description="Tenant admins only"),
-    409: OpenApiResponse(description="Conflicts with the current subscription"),
+    **ERROR_RESPONSES,
     503: OpenApiResponse(description="Stripe unreachable; nothing was changed"),
 }
 

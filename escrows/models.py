@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from escrows.currencies import CURRENCY_CHOICES
+from loginexus.models import StatusChange
 
 
 class EscrowStatus(models.TextChoices):
@@ -84,19 +85,9 @@ class Escrow(models.Model):
         return [action for action, target in ESCROW_ACTIONS.items() if target in allowed]
 
 
-class EscrowEvent(models.Model):
-    """One status change of an escrow: who made it, when, from what to what."""
+class EscrowEvent(StatusChange):
+    """One status change of an escrow."""
 
     escrow = models.ForeignKey(Escrow, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     from_status = models.CharField(max_length=20, choices=EscrowStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=EscrowStatus.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.escrow_id}: {self.from_status or '∅'} → {self.to_status}"

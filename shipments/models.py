@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from loginexus.models import StatusChange
+
 
 class ShipmentStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -89,19 +91,9 @@ class Shipment(models.Model):
         return self.status in DELETABLE_STATUSES
 
 
-class ShipmentEvent(models.Model):
-    """One status change: who made it, when, from what to what."""
+class ShipmentEvent(StatusChange):
+    """One status change of a shipment."""
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     from_status = models.CharField(max_length=20, choices=ShipmentStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=ShipmentStatus.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.shipment_id}: {self.from_status or '∅'} → {self.to_status}"
