@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django_tenants.utils import schema_context
 from djstripe.models import Customer, Invoice, Price, Subscription
 
@@ -112,6 +112,17 @@ def billing_state_get(*, tenant: Tenant, now: datetime) -> BillingState:
         in_grace=entitlement.in_grace(now),
         usage=usage_get(tenant=tenant, entitlement=entitlement, now=now),
     )
+
+
+def entitlements_to_reconcile(*, overdue_at: datetime | None = None) -> QuerySet[Entitlement]:
+    """Tenants with a subscription; with `overdue_at`, only those whose period or grace ended
+    by then without an event saying what happened."""
+    entitlements = Entitlement.objects.exclude(stripe_subscription_id="")
+    if overdue_at is not None:
+        entitlements = entitlements.filter(
+            Q(period_end__lt=overdue_at) | Q(grace_until__lt=overdue_at)
+        )
+    return entitlements
 
 
 def customer_get(*, tenant: Tenant) -> Customer | None:

@@ -1,11 +1,10 @@
 """Celery tasks of billing: take ids, call a service, safe to run twice."""
 
 from celery import shared_task
-from django.db.models import Q
 from django.utils import timezone
 
 from billing.exceptions import StripeUnavailable
-from billing.models import Entitlement
+from billing.selectors import entitlements_to_reconcile
 from billing.services import entitlement_reconcile
 from billing.webhooks import webhook_trigger_process
 from loginexus.tenancy.models import Tenant
@@ -32,22 +31,17 @@ def entitlement_reconcile_task(tenant_id: int) -> None:
 def entitlements_overdue_reconcile_task() -> int:
     """Safety net (hourly): tenants whose period ended or whose grace ran out without an event
     that says what happened are re-read from Stripe."""
-    now = timezone.now()
-    overdue = Entitlement.objects.exclude(stripe_subscription_id="").filter(
-        Q(period_end__lt=now) | Q(grace_until__lt=now)
-    )
-    tenant_ids = list(overdue.values_list("tenant_id", flat=True))
-    for tenant_id in tenant_ids:
-        entitlement_reconcile_task.delay(tenant_id)
-    return len(tenant_ids)
+    return _reconcile_each(entitlements_to_reconcile(overdue_at=timezone.now()))
 
 
 @shared_task
 def entitlements_reconcile_all_task() -> int:
     """Nightly: every tenant with a subscription is re-read from Stripe."""
-    tenant_ids = list(
-        Entitlement.objects.exclude(stripe_subscription_id="").values_list("tenant_id", flat=True)
-    )
+    return _reconcile_each(entitlements_to_reconcile())
+
+
+def _reconcile_each(entitlements) -> int:
+    tenant_ids = list(entitlements.values_list("tenant_id", flat=True))
     for tenant_id in tenant_ids:
         entitlement_reconcile_task.delay(tenant_id)
     return len(tenant_ids)
