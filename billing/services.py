@@ -146,7 +146,7 @@ def _live_subscription(tenant: Tenant) -> SubscriptionFacts:
     return facts
 
 
-def _apply(tenant: Tenant, stripe_subscription) -> Entitlement:
+def _sync_and_refresh(tenant: Tenant, stripe_subscription) -> Entitlement:
     Subscription.sync_from_stripe_data(stripe_subscription)
     return entitlement_refresh(tenant=tenant)
 
@@ -163,7 +163,7 @@ def plan_change(*, tenant: Tenant, plan: Plan, interval: Interval) -> Entitlemen
         proration_behavior="create_prorations",
         cancel_at_period_end=False,
     )
-    return _apply(tenant, updated)
+    return _sync_and_refresh(tenant, updated)
 
 
 def plan_change_preview(*, tenant: Tenant, plan: Plan, interval: Interval) -> dict:
@@ -182,13 +182,13 @@ def plan_change_preview(*, tenant: Tenant, plan: Plan, interval: Interval) -> di
 def subscription_cancel_at_period_end(*, tenant: Tenant) -> Entitlement:
     facts = _live_subscription(tenant)
     updated = stripe_api.subscription_modify(subscription_id=facts.id, cancel_at_period_end=True)
-    return _apply(tenant, updated)
+    return _sync_and_refresh(tenant, updated)
 
 
 def subscription_resume(*, tenant: Tenant) -> Entitlement:
     facts = _live_subscription(tenant)
     updated = stripe_api.subscription_modify(subscription_id=facts.id, cancel_at_period_end=False)
-    return _apply(tenant, updated)
+    return _sync_and_refresh(tenant, updated)
 
 
 def billing_portal_start(*, tenant: Tenant, return_url: str) -> str:

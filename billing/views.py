@@ -86,13 +86,13 @@ def pricing(request):
     state = billing_state_get(tenant=tenant, now=timezone.now())
     interval = _interval(request)
     live = state.entitlement.status in LIVE_STATUSES
-    current = state.entitlement.subscribed_plan if live else "free"
-    same_interval = state.entitlement.interval in ("", interval.value)
-    cards = plan_cards(
-        current_code=current if same_interval or current == "free" else None,
-        interval=interval,
-        has_live_subscription=live,
-    )
+    if not live:
+        current = "free"
+    elif state.entitlement.interval == interval.value:
+        current = state.entitlement.subscribed_plan
+    else:
+        current = None  # shown the other interval, every plan is a change (even the same one)
+    cards = plan_cards(current_code=current, interval=interval, has_live_subscription=live)
     return render(
         request, "billing/pricing.html", {"cards": cards, "interval": interval, "state": state}
     )

@@ -40,7 +40,7 @@ def webhook_trigger_record(
 ) -> WebhookEventTrigger:
     """Store what reached the endpoint, marked valid only with a good signature, and enqueue
     the valid ones for processing once the row is committed."""
-    from billing.tasks import webhook_trigger_process_task
+    from billing.tasks import webhook_trigger_process_task  # the task module imports this one
 
     trigger = WebhookEventTrigger(
         headers=headers,

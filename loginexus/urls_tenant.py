@@ -1,5 +1,6 @@
 """URLs of a tenant host (<slug>.BASE_DOMAIN): the tenant's pages and its REST API."""
 
+from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
@@ -7,7 +8,7 @@ from rest_framework.routers import SimpleRouter
 from billing.urls import api_urlpatterns as billing_api_urls
 from escrows.api import EscrowViewSet
 from loginexus.accounts.api import MeApi, TokenApi, UserViewSet
-from loginexus.accounts.views import LoginView, LogoutView, team, team_deactivate
+from loginexus.accounts.views import LoginView, team, team_deactivate
 from loginexus.health import healthz
 from shipments.api import ShipmentViewSet
 from shipments.views import dashboard

@@ -33,10 +33,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-class LogoutView(auth_views.LogoutView):
-    pass
-
-
 def rate_limited(request, exception=None):
     """Answer of every rate-limited page (settings.RATELIMIT_VIEW)."""
     return render(request, "accounts/rate_limited.html", status=429)

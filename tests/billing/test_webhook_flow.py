@@ -283,10 +283,8 @@ def test_a_processed_trigger_stays_processed_after_the_view_has_answered(
     billing_ready, committed_tenant, sim
 ):
     """The race of dj-stripe's callback design: nothing saves the trigger after enqueuing."""
-    subscribe(sim, committed_tenant, PRO)
-    triggers = list(WebhookEventTrigger.objects.filter(valid=True))
-    time.sleep(0.5)
-    assert triggers and all(t.processed for t in WebhookEventTrigger.objects.filter(valid=True))
-    assert {t.pk for t in triggers} <= set(
-        WebhookEventTrigger.objects.filter(processed=True).values_list("pk", flat=True)
-    )
+    subscribe(sim, committed_tenant, PRO)  # returns once every trigger was processed
+    valid = WebhookEventTrigger.objects.filter(valid=True)
+    assert valid.count() >= 5
+    time.sleep(0.5)  # time enough for a late save by the request to overwrite the worker's
+    assert not valid.filter(processed=False).exists()
