@@ -15,7 +15,7 @@ def billing(request) -> dict:
         return {}
     if not (user and user.is_authenticated):
         return {}
-    entitlement = entitlement_get(tenant=tenant)
+    entitlement = getattr(request, "entitlement", None) or entitlement_get(tenant=tenant)
     now = timezone.now()
     return {
         "billing_plan": entitlement.effective_plan(now),

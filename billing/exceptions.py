@@ -29,3 +29,10 @@ class PlanNotAvailable(ServiceUnavailable):
     """The plan's price is not in Stripe yet (billing_sync_plans has not run)."""
 
     code = "plan_not_available"
+
+
+class PlanLimitExceeded(ApplicationError):
+    """Creating more would pass the plan's limit for this period (or its seats)."""
+
+    status = 402
+    code = "plan_limit_exceeded"

@@ -105,3 +105,24 @@ class UsageCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.resource} {self.period_start:%Y-%m-%d}: {self.used}"
+
+
+class UsageWarning(models.Model):
+    """A warning sent to a tenant's admins: one per resource, period and threshold (80, 100 %)."""
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=20, choices=[(r.value, r.value) for r in Resource])
+    period_start = models.DateTimeField()
+    threshold = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "resource", "period_start", "threshold"],
+                name="billing_usage_warning_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.resource} {self.threshold}%"

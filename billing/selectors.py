@@ -101,6 +101,11 @@ def usage_get(*, tenant: Tenant, entitlement: Entitlement, now: datetime) -> dic
     return usage
 
 
+def usage_warnings(*, usage: dict[Resource, Usage]) -> list[tuple[str, Usage]]:
+    """The resources at 80 % or more of their limit, for the warnings on the pages."""
+    return [(str(resource), u) for resource, u in usage.items() if u.limit and u.percent >= 80]
+
+
 def billing_state_get(*, tenant: Tenant, now: datetime) -> BillingState:
     entitlement = entitlement_get(tenant=tenant)
     period_start, period_end = usage_period(entitlement=entitlement, now=now)

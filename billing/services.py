@@ -8,24 +8,28 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 from djstripe.models import Customer, Invoice, Subscription
 from djstripe.settings import djstripe_settings
 
 from billing import stripe_api
 from billing.exceptions import NoSubscription, PlanNotAvailable, SubscriptionExists
-from billing.models import LIVE_STATUSES, Entitlement, SubscriptionStatus, UsageCounter
+from billing.models import LIVE_STATUSES, Entitlement, SubscriptionStatus
 from billing.plans import FREE, Interval, Plan, Resource
 from billing.selectors import (
     customer_get,
     entitlement_get,
     price_get,
     subscription_facts_get,
-    usage_period,
+    usage_get,
 )
 from billing.subscriptions import SubscriptionFacts
+from loginexus.accounts.models import Role, User
 from loginexus.tenancy.models import Tenant
+from loginexus.tenancy.selectors import tenant_url
 
 logger = logging.getLogger(__name__)
 
@@ -66,25 +70,6 @@ def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
     entitlement.full_clean(exclude=["tenant"], validate_unique=False)
     entitlement.save()
     return entitlement
-
-
-def usage_record(
-    *, tenant: Tenant, resource: Resource, count: int = 1, now: datetime | None = None
-) -> None:
-    """Count `count` new objects in the tenant's current period with one atomic upsert."""
-    now = now or timezone.now()
-    period_start, period_end = usage_period(entitlement=entitlement_get(tenant=tenant), now=now)
-    table = f"public.{UsageCounter._meta.db_table}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (tenant_id, resource, period_start, period_end, used)
-            VALUES (%s, %s, %s, %s, %s)
-            ON CONFLICT (tenant_id, resource, period_start)
-            DO UPDATE SET used = {table}.used + EXCLUDED.used
-            """,  # noqa: S608 (the table name is the model's own)
-            [tenant.pk, str(resource), period_start, period_end, count],
-        )
 
 
 def customer_ensure(*, tenant: Tenant) -> Customer:
@@ -206,3 +191,24 @@ def entitlement_reconcile(*, tenant: Tenant) -> Entitlement:
             stripe_api.subscription_retrieve(subscription_id=facts.id)
         )
     return entitlement_refresh(tenant=tenant)
+
+
+def usage_warning_send(*, tenant: Tenant, resource: Resource, threshold: int) -> int:
+    """Email the tenant's active admins that `resource` reached `threshold` % of its limit."""
+    now = timezone.now()
+    entitlement = entitlement_get(tenant=tenant)
+    usage = usage_get(tenant=tenant, entitlement=entitlement, now=now)[resource]
+    plan = entitlement.effective_plan(now)
+    with schema_context(tenant.schema_name):
+        admins = list(
+            User.objects.filter(role=Role.ADMIN, is_active=True).values_list("email", flat=True)
+        )
+    if threshold >= 100:
+        subject = f"LogiNexus: {tenant.name} has reached its {plan.name} limit of {resource}"
+    else:
+        subject = f"LogiNexus: {tenant.name} has used {threshold} % of its {plan.name} {resource}"
+    body = (
+        f"{usage.used} of {usage.limit} {resource} are used this period.\n"
+        f"Upgrade to keep creating: {tenant_url(tenant=tenant)}billing/pricing/\n"
+    )
+    return send_mail(subject, body, None, admins)

@@ -4,8 +4,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from billing.exceptions import StripeUnavailable
+from billing.plans import Resource
 from billing.selectors import entitlements_to_reconcile
-from billing.services import entitlement_reconcile
+from billing.services import entitlement_reconcile, usage_warning_send
 from billing.webhooks import webhook_trigger_process
 from loginexus.tenancy.models import Tenant
 
@@ -45,3 +46,10 @@ def _reconcile_each(entitlements) -> int:
     for tenant_id in tenant_ids:
         entitlement_reconcile_task.delay(tenant_id)
     return len(tenant_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def usage_warning_email_task(tenant_id: int, resource: str, threshold: int) -> None:
+    usage_warning_send(
+        tenant=Tenant.objects.get(pk=tenant_id), resource=Resource(resource), threshold=threshold
+    )

@@ -14,7 +14,7 @@ from djstripe.models.webhooks import get_remote_ip
 from billing import services
 from billing.models import LIVE_STATUSES, SubscriptionStatus
 from billing.plans import PLANS, Interval, plan_by_code
-from billing.selectors import billing_state_get, invoices_list
+from billing.selectors import billing_state_get, invoices_list, usage_warnings
 from billing.webhooks import webhook_trigger_record
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.tenancy.selectors import tenant_url_for_request
@@ -72,6 +72,7 @@ def billing_overview(request):
         {
             "state": state,
             "usage": [(str(resource), usage) for resource, usage in state.usage.items()],
+            "usage_warnings": usage_warnings(usage=state.usage),
             "invoices": invoices_list(tenant=tenant)[:12],
             "has_live_subscription": state.entitlement.status in LIVE_STATUSES,
             "incomplete": state.entitlement.status == SubscriptionStatus.INCOMPLETE,

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from billing.limits import PlanLimitedManager, PlanLimitedModel
+from billing.plans import Resource
 from escrows.currencies import CURRENCY_CHOICES
 from loginexus.models import StatusChange
 
@@ -37,11 +39,13 @@ MIN_AMOUNT = Decimal("0.01")
 MAX_AMOUNT = Decimal("10000000.00")
 
 
-class EscrowManager(models.Manager["Escrow"]):
-    """`create` is the one insert path of an escrow (services call it; limits hook in here)."""
+class EscrowManager(PlanLimitedManager):
+    """Escrows count against the plan on every insert path (save, create, bulk_create)."""
 
 
-class Escrow(models.Model):
+class Escrow(PlanLimitedModel):
+    limited_resource = Resource.ESCROWS
+
     shipment = models.ForeignKey(
         "shipments.Shipment", on_delete=models.PROTECT, related_name="escrows"
     )

@@ -4,9 +4,6 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from billing.plans import Resource
-from billing.selectors import current_tenant
-from billing.services import usage_record
 from escrows.exceptions import ShipmentNotDelivered
 from escrows.models import ESCROW_TRANSITIONS, Escrow, EscrowEvent, EscrowStatus
 from loginexus.accounts.models import User
@@ -37,7 +34,6 @@ def escrow_create(
     EscrowEvent.objects.create(
         escrow=escrow, actor=created_by, from_status="", to_status=escrow.status
     )
-    usage_record(tenant=current_tenant(), resource=Resource.ESCROWS)
     return escrow
 
 

@@ -103,6 +103,8 @@ TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_BASE_MIGRATE_COMMAND = "loginexus.tenancy.migrate.TenantMigrateCommand"
 TENANT_SUBPROCESS_PARALLEL = env.int("TENANT_MIGRATION_PARALLEL", default=2)
+# Set the search_path only when the schema changes, not before every query's cursor.
+TENANT_LIMIT_SET_CALLS = True
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -132,6 +134,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "billing.middleware.EntitlementMiddleware",
     "loginexus.middleware.ApplicationErrorMiddleware",
 ]
 

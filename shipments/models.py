@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from billing.limits import PlanLimitedManager, PlanLimitedModel
+from billing.plans import Resource
 from loginexus.models import StatusChange
 
 
@@ -32,11 +34,13 @@ DELETABLE_STATUSES = (ShipmentStatus.DRAFT, ShipmentStatus.CANCELLED)
 MAX_WEIGHT_KG = Decimal("1000000")
 
 
-class ShipmentManager(models.Manager["Shipment"]):
-    """`create` is the one insert path of a shipment (services call it; limits hook in here)."""
+class ShipmentManager(PlanLimitedManager):
+    """Shipments count against the plan on every insert path (save, create, bulk_create)."""
 
 
-class Shipment(models.Model):
+class Shipment(PlanLimitedModel):
+    limited_resource = Resource.SHIPMENTS
+
     reference = models.CharField(
         max_length=64,
         unique=True,

@@ -6,9 +6,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from billing.plans import Resource
-from billing.selectors import current_tenant
-from billing.services import usage_record
 from loginexus.accounts.models import User
 from loginexus.transitions import ensure_transition
 from shipments.exceptions import ShipmentLocked
@@ -57,7 +54,6 @@ def shipment_create(
     ShipmentEvent.objects.create(
         shipment=shipment, actor=created_by, from_status="", to_status=shipment.status
     )
-    usage_record(tenant=current_tenant(), resource=Resource.SHIPMENTS)
     return shipment
 
 

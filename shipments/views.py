@@ -6,8 +6,10 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from billing.selectors import entitlement_get, usage_get, usage_warnings
 from escrows.selectors import escrow_list
 from shipments import services
 from shipments.forms import ShipmentFilterForm, ShipmentForm
@@ -31,6 +33,13 @@ def dashboard(request):
                 )
             ],
             "latest": shipment_list()[:5],
+            "usage_warnings": usage_warnings(
+                usage=usage_get(
+                    tenant=connection.tenant,
+                    entitlement=entitlement_get(tenant=connection.tenant),
+                    now=timezone.now(),
+                )
+            ),
             "open_escrows": escrow_list(status="open").count(),
         },
     )

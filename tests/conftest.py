@@ -181,3 +181,13 @@ def make_escrow(tenant: Tenant, *, shipment=None, status: str = "open", **fields
         for step in ESCROW_PATHS[status]:
             escrow = escrow_transition(escrow=escrow, to_status=step, actor=None)
     return escrow
+
+
+def on_plan(tenant: Tenant, plan: str, *, status: str = "active", **fields):
+    """Put the tenant on `plan` (as its entitlement, inside the test's transaction)."""
+    from billing.models import Entitlement
+
+    entitlement, _ = Entitlement.objects.update_or_create(
+        tenant=tenant, defaults={"subscribed_plan": plan, "status": status, **fields}
+    )
+    return entitlement

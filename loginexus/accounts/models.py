@@ -4,13 +4,16 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from billing.limits import PlanLimitedManager, PlanLimitedModel
+from billing.plans import Resource
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     MEMBER = "member", "Member"
 
 
-class UserManager(BaseUserManager["User"]):
+class UserManager(BaseUserManager["User"], PlanLimitedManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, email: str) -> "User":
@@ -28,8 +31,13 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
-    """One table per schema: a tenant's users in its schema, platform staff in the public one."""
+class User(AbstractBaseUser, PermissionsMixin, PlanLimitedModel):
+    """One table per schema: a tenant's users in its schema, platform staff in the public one.
+
+    An active tenant user takes a seat of the plan (platform staff take none).
+    """
+
+    limited_resource = Resource.USERS
 
     email = models.EmailField(max_length=254, unique=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
@@ -53,6 +61,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         # One spelling per address, so uniqueness and login ignore case.
         self.email = self.email.lower()
         super().save(*args, **kwargs)
+
+    def counts_against_limit(self) -> bool:
+        return self.is_active and super().counts_against_limit()
 
     @property
     def is_tenant_admin(self) -> bool:

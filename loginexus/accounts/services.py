@@ -4,6 +4,8 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from billing.limits import plan_limit_reserve
+from billing.plans import Resource
 from loginexus.accounts.exceptions import LastAdmin
 from loginexus.accounts.models import Role, User
 
@@ -37,6 +39,8 @@ def user_update(
         admins = list(User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True))
         if len(admins) <= 1:
             raise LastAdmin("The workspace must keep at least one active admin.")
+    if is_active and not user.is_active:
+        plan_limit_reserve(resource=Resource.USERS)  # a returning user takes a seat again
     if role is not None:
         user.role = role
     if is_active is not None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from djstripe.models import Customer, Event, WebhookEventTrigger
 
 from billing.exceptions import StripeUnavailable
+from billing.limits import plan_limit_reserve
 from billing.models import Entitlement, UsageCounter
 from billing.plans import ENTERPRISE, FREE, PRO, Interval, Resource
 from billing.selectors import usage_get
@@ -19,7 +20,6 @@ from billing.services import (
     plan_change,
     subscription_cancel_at_period_end,
     subscription_resume,
-    usage_record,
 )
 from tests.billing.helpers import (
     checkout,
@@ -128,7 +128,7 @@ def test_cancel_at_period_end_keeps_the_plan_until_then_and_resume_clears_it(
 
 def test_renewal_rolls_the_usage_period_and_keeps_history(billing_ready, committed_tenant, sim):
     first = subscribe(sim, committed_tenant, PRO)
-    usage_record(tenant=committed_tenant, resource=Resource.SHIPMENTS, count=7)
+    plan_limit_reserve(tenant=committed_tenant, resource=Resource.SHIPMENTS, count=7)
 
     sim.advance(days=32, payment="succeed")
     settled(sim)
