@@ -37,6 +37,13 @@ def account_retrieve(api: Api, params: Params) -> dict[str, Any]:
     return api.state.all("account")[0]
 
 
+@route("GET", "/v1/accounts")
+def account_list(api: Api, params: Params) -> dict[str, Any]:
+    """Connected accounts: none (Connect is not simulated). The account itself is never listed,
+    as in Stripe; dj-stripe's ``djstripe_sync_models`` lists these before syncing anything."""
+    return paginate([], params, "/v1/accounts")
+
+
 @route("GET", "/v1/accounts/{account}")
 def account_retrieve_by_id(api: Api, params: Params, account: str) -> dict[str, Any]:
     return api.state.get("account", account, param="account")
@@ -136,6 +143,16 @@ def customer_list(api: Api, params: Params) -> dict[str, Any]:
             (email is None or c["email"] == email) and (clock is None or c["test_clock"] == clock)
         ),
     )
+
+
+@route("GET", "/v1/customers/{customer}/sources")
+def customer_sources(api: Api, params: Params, customer: str) -> dict[str, Any]:
+    """Legacy sources (cards, bank accounts): always none here, cards are payment methods.
+    dj-stripe's ``djstripe_sync_models`` lists them (``object=card|bank_account``) per customer."""
+    api.state.get("customer", customer)
+    if params.get("object") not in (None, "card", "bank_account", "source"):
+        raise InvalidRequest(f"Invalid object: {params['object']}", param="object")
+    return paginate([], params, f"/v1/customers/{customer}/sources")
 
 
 @route("GET", "/v1/customers/{customer}/payment_methods")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 import stripe
@@ -138,3 +140,23 @@ def test_account_and_product_features_are_served_for_dj_stripe(stripe_client):
     prices = create_catalogue(stripe_client)
     features = stripe_client.v1.products.features.list(prices["pro_monthly"].product)
     assert features.data == []
+
+
+def test_keep_alive_requests_answer_without_a_delayed_ack_stall(stripe_client):
+    """Headers and body leave in two writes; with Nagle on, each call waited ~40 ms for the
+    client's delayed ACK (dj-stripe makes a dozen calls per webhook)."""
+    stripe_client.v1.customers.list()
+    started = time.monotonic()
+    for _ in range(30):
+        stripe_client.v1.customers.list()
+    assert time.monotonic() - started < 0.6
+
+
+def test_no_connected_accounts_and_no_legacy_sources_are_listed(stripe_module):
+    customer = stripe.Customer.create(email="a@example.com", payment_method="pm_card_visa")
+    assert stripe.Account.list().data == []
+    for kind in ("card", "bank_account"):
+        assert stripe.Customer.list_sources(customer.id, object=kind).data == []
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        stripe.Customer.list_sources("cus_missing", object="card")
+    assert missing.value.http_status == 404
