@@ -1,10 +1,10 @@
-"""Subscriptions and invoices through time: start, pay, prorate, renew, retry, cancel."""
+"""Subscriptions in the simulator: start, pay, prorate, cancel; invoices and the passing of time
+come from the `invoicing` and `renewals` mixins."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import billing_objects, objects
@@ -13,31 +13,14 @@ from .errors import CardDeclined, InvalidRequest, MissingParam
 from .events import EventLog, HeldEvent, previous_attributes
 from .forms import as_bool, as_int, as_list, merge_metadata
 from .ids import new_id
+from .invoicing import Invoicing, Outcome, UpdatePlan
+from .renewals import Renewals
 from .store import State
 
-LIVE_STATUSES = ("active", "trialing", "past_due", "incomplete", "unpaid")
-# Statuses in which Stripe keeps billing a subscription at each period end.
-RENEWING_STATUSES = ("active", "trialing", "past_due")
-INCOMPLETE_EXPIRES_AFTER = 23 * 3600
-# Stripe writes quantities on invoice lines with a multiplication sign ("1 x Product").
-TIMES = "\N{MULTIPLICATION SIGN}"
 
-Outcome = str | None  # "succeed" / "fail" force a payment's result; None lets the card decide.
+class Billing(Invoicing, Renewals):
+    """Subscriptions and invoices through time, over the simulator's state and event log."""
 
-
-@dataclass
-class UpdatePlan:
-    """What a subscription update will do, worked out before anything changes."""
-
-    items: list[dict[str, Any]]
-    proration_lines: list[dict[str, Any]] = field(default_factory=list)
-    resets_period: bool = False
-    period_start: int = 0
-    period_end: int = 0
-    invoice_now: bool = False
-
-
-class Billing:
     def __init__(self, state: State, events: EventLog, base_url: Callable[[], str]) -> None:
         self.state = state
         self.events = events
@@ -121,178 +104,6 @@ class Billing:
         if outcome == "fail":
             return False
         return pm is not None and not pm["_declines"]
-
-    # -- invoices --------------------------------------------------------------------------
-
-    def item_line(
-        self, sub: dict[str, Any], item: dict[str, Any], start: int, end: int
-    ) -> dict[str, Any]:
-        price = item["price"]
-        product = self.state.find("product", price["product"])
-        name = product["name"] if product else price["product"]
-        amount = price["unit_amount"] * item["quantity"]
-        recurring = price["recurring"] or {}
-        return billing_objects.invoice_line(
-            amount=amount,
-            currency=price["currency"],
-            description=f"{item['quantity']} {TIMES} {name} (at "
-            f"{objects.money(price['unit_amount'], price['currency'])} / "
-            f"{recurring.get('interval', 'once')})",
-            period_start=start,
-            period_end=end,
-            quantity=item["quantity"],
-            price_obj=price,
-            subscription_id=sub["id"],
-            subscription_item_id=item["id"],
-            proration=False,
-        )
-
-    def proration_line(
-        self,
-        sub: dict[str, Any],
-        price: dict[str, Any],
-        quantity: int,
-        *,
-        at: int,
-        period_end: int,
-        fraction: float,
-        credit: bool,
-    ) -> dict[str, Any]:
-        product = self.state.find("product", price["product"])
-        name = product["name"] if product else price["product"]
-        amount = round(price["unit_amount"] * quantity * fraction)
-        wording = "Unused time on" if credit else "Remaining time on"
-        return billing_objects.invoice_line(
-            amount=-amount if credit else amount,
-            currency=price["currency"],
-            description=f"{wording} {quantity} {TIMES} {name} after {objects.short_date(at)}",
-            period_start=at,
-            period_end=period_end,
-            quantity=quantity,
-            price_obj=price,
-            subscription_id=sub["id"],
-            subscription_item_id=None,
-            proration=True,
-        )
-
-    def new_invoice(
-        self,
-        customer: dict[str, Any],
-        sub: dict[str, Any] | None,
-        billing_reason: str,
-        lines: list[dict[str, Any]],
-        *,
-        at: int,
-        period_start: int,
-        period_end: int,
-        invoice_id: str | None = None,
-    ) -> dict[str, Any]:
-        currency = lines[0]["currency"] if lines else "usd"
-        account = self.state.all("account")[0]
-        return billing_objects.invoice(
-            invoice_id=invoice_id or new_id("in"),
-            customer=customer,
-            subscription_obj=sub,
-            billing_reason=billing_reason,
-            lines=lines,
-            created=at,
-            currency=currency,
-            period_start=period_start,
-            period_end=period_end,
-            account_name=account["business_profile"]["name"],
-        )
-
-    def finalize(self, invoice: dict[str, Any], customer: dict[str, Any], *, at: int) -> None:
-        base = self.base_url()
-        invoice["status"] = "open"
-        invoice["number"] = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
-        customer["next_invoice_sequence"] += 1
-        invoice["effective_at"] = at
-        invoice["automatically_finalizes_at"] = None
-        invoice["status_transitions"]["finalized_at"] = at
-        invoice["hosted_invoice_url"] = f"{base}/invoices/{invoice['id']}"
-        invoice["invoice_pdf"] = f"{base}/invoices/{invoice['id']}/pdf"
-        invoice["ending_balance"] = min(0, invoice["total"] + invoice["starting_balance"])
-        # A credit left over (a downgrade's proration) stays on the customer's balance.
-        customer["balance"] = invoice["ending_balance"]
-
-    def pay_invoice(
-        self,
-        invoice: dict[str, Any],
-        customer: dict[str, Any],
-        pm: dict[str, Any] | None,
-        *,
-        at: int,
-        outcome: Outcome,
-        retry_days: list[int] | None,
-    ) -> bool:
-        """One payment attempt, with Stripe's charge and invoice events."""
-        succeeded = invoice["amount_due"] == 0 or self.would_succeed(pm, outcome)
-        if invoice["amount_due"] > 0:
-            invoice["attempt_count"] += 1
-            invoice["attempted"] = True
-            if pm is not None:
-                charge = self.state.add(
-                    objects.charge(
-                        created=at,
-                        customer_id=customer["id"],
-                        amount=invoice["amount_due"],
-                        currency=invoice["currency"],
-                        pm=pm,
-                        succeeded=succeeded,
-                        description="Subscription creation"
-                        if invoice["billing_reason"] == "subscription_create"
-                        else "Subscription update",
-                        receipt_url=invoice["hosted_invoice_url"],
-                    )
-                )
-                self.emit("charge.succeeded" if succeeded else "charge.failed", charge, at=at)
-        if succeeded:
-            invoice["status"] = "paid"
-            invoice["amount_paid"] = invoice["amount_due"]
-            invoice["amount_remaining"] = 0
-            invoice["attempted"] = True
-            invoice["next_payment_attempt"] = None
-            invoice["status_transitions"]["paid_at"] = at
-            invoice["default_payment_method"] = None
-            self.emit("invoice.paid", invoice, at=at)
-            self.emit("invoice.payment_succeeded", invoice, at=at)
-            return True
-        attempts_left = retry_days is not None and invoice["attempt_count"] <= len(retry_days)
-        invoice["next_payment_attempt"] = (
-            at + retry_days[invoice["attempt_count"] - 1] * 86400
-            if attempts_left and retry_days
-            else None
-        )
-        self.emit("invoice.payment_failed", invoice, at=at)
-        return False
-
-    def open_and_collect(
-        self,
-        invoice: dict[str, Any],
-        customer: dict[str, Any],
-        sub: dict[str, Any] | None,
-        *,
-        at: int,
-        outcome: Outcome,
-        retries: bool,
-    ) -> bool:
-        """Store a draft, finalize it and try to collect it, as Stripe does for subscriptions."""
-        self.state.add(invoice)
-        if sub is not None:
-            sub["latest_invoice"] = invoice["id"]
-        self.emit("invoice.created", invoice, at=at)
-        self.finalize(invoice, customer, at=at)
-        self.emit("invoice.finalized", invoice, at=at)
-        retry_days = list(self.state.settings["payment_retry_days"]) if retries else None
-        return self.pay_invoice(
-            invoice,
-            customer,
-            self.charging_method(sub, customer),
-            at=at,
-            outcome=outcome,
-            retry_days=retry_days,
-        )
 
     # -- subscriptions ---------------------------------------------------------------------
 
@@ -791,136 +602,3 @@ class Billing:
             self._set_status(sub, "active", at=at)
         elif not paid:
             self._set_status(sub, "past_due", at=at)
-
-    # -- time passing ----------------------------------------------------------------------
-
-    def _next_action(
-        self, subs: list[dict[str, Any]], target: int
-    ) -> tuple[int, str, dict[str, Any], dict[str, Any] | None] | None:
-        best: tuple[int, str, dict[str, Any], dict[str, Any] | None] | None = None
-
-        def consider(
-            when: int, kind: str, sub: dict[str, Any], invoice: dict[str, Any] | None = None
-        ) -> None:
-            nonlocal best
-            if when <= target and (best is None or when < best[0]):
-                best = (when, kind, sub, invoice)
-
-        for sub in subs:
-            status = sub["status"]
-            if status == "incomplete":
-                consider(sub["created"] + INCOMPLETE_EXPIRES_AFTER, "expire", sub)
-            if status in RENEWING_STATUSES:
-                end = self.period_end(sub)
-                consider(end, "cancel" if sub["cancel_at_period_end"] else "renew", sub)
-                if sub["cancel_at"] and not sub["cancel_at_period_end"]:
-                    consider(sub["cancel_at"], "cancel", sub)
-            if status == "past_due":
-                for invoice in self.state.all("invoice"):
-                    parent = invoice["parent"] or {}
-                    if (
-                        invoice["status"] == "open"
-                        and invoice["next_payment_attempt"]
-                        and (parent.get("subscription_details") or {}).get("subscription")
-                        == sub["id"]
-                    ):
-                        consider(invoice["next_payment_attempt"], "retry", sub, invoice)
-        return best
-
-    def run_until(
-        self,
-        target: int,
-        *,
-        clock_id: str | None,
-        outcome: Outcome,
-        set_time: Callable[[int], None],
-    ) -> None:
-        """Play every renewal, retry and cancellation due up to ``target``, in time order."""
-        while True:
-            subs = [
-                sub
-                for sub in self.state.all("subscription")
-                if (self.state.get("customer", sub["customer"])["test_clock"]) == clock_id
-            ]
-            action = self._next_action(subs, target)
-            if action is None:
-                break
-            when, kind, sub, invoice = action
-            set_time(when)
-            if kind == "renew":
-                self.renew(sub, at=when, outcome=outcome)
-            elif kind == "cancel":
-                self.cancel_subscription(sub, at=when, reason="cancellation_requested")
-            elif kind == "retry" and invoice is not None:
-                self.pay_open_invoice(invoice, at=when, outcome=outcome)
-            elif kind == "expire":
-                self._expire_incomplete(sub, at=when)
-        set_time(target)
-
-    def _expire_incomplete(self, sub: dict[str, Any], *, at: int) -> None:
-        invoice = self.state.find("invoice", sub["latest_invoice"])
-        if invoice is not None and invoice["status"] == "open":
-            invoice["status"] = "void"
-            invoice["status_transitions"]["voided_at"] = at
-            self.emit("invoice.voided", invoice, at=at)
-        sub["ended_at"] = at
-        self._set_status(sub, "incomplete_expired", at=at)
-
-    # -- previews --------------------------------------------------------------------------
-
-    def preview(
-        self,
-        sub: dict[str, Any],
-        item_params: list[dict[str, Any]],
-        *,
-        at: int,
-        proration_behavior: str,
-    ) -> dict[str, Any]:
-        """The invoice an update would produce: now if it invoices at once, else the next."""
-        customer = self.state.get("customer", sub["customer"])
-        plan = (
-            self.plan_update(sub, item_params, at=at, proration_behavior=proration_behavior)
-            if item_params
-            else UpdatePlan(items=copy.deepcopy(sub["items"]["data"]))
-        )
-        pending = copy.deepcopy(sub["_pending_items"])
-        if plan.invoice_now:
-            lines = pending + plan.proration_lines
-            if plan.resets_period:
-                lines += [
-                    self.item_line(sub, item, plan.period_start, plan.period_end)
-                    for item in plan.items
-                ]
-            reason, start, end = "subscription_update", at, at
-        else:
-            lines = pending + plan.proration_lines
-            for item in plan.items:
-                recurring = item["price"]["recurring"]
-                begins = item["current_period_end"]
-                lines.append(
-                    self.item_line(
-                        sub,
-                        item,
-                        begins,
-                        add_interval(begins, recurring["interval"], recurring["interval_count"]),
-                    )
-                )
-            reason = "upcoming"
-            start = sub["items"]["data"][0]["current_period_start"]
-            end = sub["items"]["data"][0]["current_period_end"]
-        invoice = self.new_invoice(
-            customer,
-            sub,
-            reason,
-            lines,
-            at=at,
-            period_start=start,
-            period_end=end,
-            invoice_id="upcoming_in_" + new_id("in")[3:],
-        )
-        invoice["billing_reason"] = "subscription_update" if plan.invoice_now else "upcoming"
-        if not plan.invoice_now:
-            invoice["next_payment_attempt"] = end
-            invoice["created"] = end
-        invoice["subscription_proration_date"] = at
-        return invoice
