@@ -1,17 +1,16 @@
 """REST API of escrows (`/api/v1/escrows/`): list, create, retrieve, and the actions
-`fund`, `release`, `refund`, `dispute`."""
+`fund`, `release`, `refund`, `dispute` (POST, no body), each answering the escrow or a 409."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from escrows import services
 from escrows.currencies import CURRENCY_CHOICES
 from escrows.models import ESCROW_ACTIONS, MAX_AMOUNT, MIN_AMOUNT, Escrow, EscrowStatus
 from escrows.selectors import escrow_list
-from loginexus.api import ERROR_RESPONSES
+from loginexus.api import error_responses
 from shipments.models import Shipment
 
 
@@ -23,13 +22,21 @@ class EscrowSerializer(serializers.ModelSerializer):
 
 
 class EscrowCreateSerializer(serializers.Serializer):
-    shipment = serializers.PrimaryKeyRelatedField(queryset=Shipment.objects.all())
+    shipment = serializers.PrimaryKeyRelatedField(
+        queryset=Shipment.objects.all(), help_text="Id of a shipment of this workspace"
+    )
     buyer = serializers.CharField(max_length=200)
     seller = serializers.CharField(max_length=200)
     amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=MIN_AMOUNT, max_value=MAX_AMOUNT
+        max_digits=12,
+        decimal_places=2,
+        min_value=MIN_AMOUNT,
+        max_value=MAX_AMOUNT,
+        help_text='A decimal string such as "1500.00"',
     )
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES)
+    currency = serializers.ChoiceField(
+        choices=CURRENCY_CHOICES, help_text="ISO 4217 code, such as EUR (any case)"
+    )
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and isinstance(data.get("currency"), str):
@@ -37,32 +44,50 @@ class EscrowCreateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-STATUS_FILTER = OpenApiParameter("status", enum=EscrowStatus.values, description="Only this status")
-SHIPMENT_FILTER = OpenApiParameter("shipment", int, description="Only escrows of this shipment")
-ACTION_SCHEMA = extend_schema(request=None, responses={200: EscrowSerializer, **ERROR_RESPONSES})
+class EscrowFilterSerializer(serializers.Serializer):
+    """The list's query parameters."""
+
+    status = serializers.ChoiceField(
+        choices=EscrowStatus.choices, required=False, help_text="Only this status"
+    )
+    shipment = serializers.IntegerField(
+        min_value=1, required=False, help_text="Only the escrows of this shipment"
+    )
+    search = serializers.CharField(
+        max_length=100, required=False, help_text="In buyer, seller or shipment reference"
+    )
+
+
+ACTION_SCHEMA = extend_schema(
+    request=None,
+    responses={200: EscrowSerializer, **error_responses(401, 403, 404, 409)},
+    description="409 `illegal_transition` with the allowed statuses when the escrow's status "
+    "forbids it; `release` answers 409 `shipment_not_delivered` until its shipment is delivered.",
+)
 
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[STATUS_FILTER, SHIPMENT_FILTER],
-        responses={200: EscrowSerializer(many=True), **ERROR_RESPONSES},
+        parameters=[EscrowFilterSerializer],
+        responses={200: EscrowSerializer(many=True), **error_responses(400, 401, 404)},
+        description="Newest first, paginated (`page`, `page_size` up to 100).",
     ),
-    retrieve=extend_schema(responses={200: EscrowSerializer, **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: EscrowSerializer, **error_responses(401, 404)}),
     create=extend_schema(
-        request=EscrowCreateSerializer, responses={201: EscrowSerializer, **ERROR_RESPONSES}
+        request=EscrowCreateSerializer,
+        responses={201: EscrowSerializer, **error_responses(400, 401, 402, 403)},
+        description="Opens the escrow (status open) for a shipment that is not cancelled.",
     ),
 )
 class EscrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EscrowSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        wanted, shipment = params.get("status"), params.get("shipment")
-        if wanted and wanted not in EscrowStatus.values:
-            raise ValidationError({"status": [f"Choose one of: {', '.join(EscrowStatus.values)}."]})
-        if shipment and not shipment.isdigit():
-            raise ValidationError({"shipment": ["Give a shipment id."]})
-        return escrow_list(status=wanted, shipment_id=int(shipment) if shipment else None)
+        if self.action != "list":
+            return Escrow.objects.all()
+        filters = EscrowFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return escrow_list(**filters.validated_data)
 
     def create(self, request):
         data = EscrowCreateSerializer(data=request.data)

@@ -1,4 +1,4 @@
-"""Forms of the escrow pages."""
+"""Forms of the escrow pages; validation is the model's (and the service's)."""
 
 from django import forms
 
@@ -13,10 +13,16 @@ class EscrowForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A cancelled shipment secures nothing.
+        # Only shipments an escrow may secure are offered (the service refuses the others).
         self.fields["shipment"].queryset = Shipment.objects.exclude(status=ShipmentStatus.CANCELLED)
         self.fields["currency"].initial = "USD"
 
 
 class EscrowFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *EscrowStatus.choices], required=False)
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Buyer, seller or shipment"}),
+    )

@@ -10,6 +10,7 @@ from billing.limits import PlanLimitedManager, PlanLimitedModel
 from billing.plans import Resource
 from escrows.currencies import CURRENCY_CHOICES
 from loginexus.models import StatusChange
+from shipments.models import ShipmentStatus
 
 
 class EscrowStatus(models.TextChoices):
@@ -35,6 +36,17 @@ ESCROW_ACTIONS: dict[str, str] = {
     "refund": EscrowStatus.REFUNDED,
     "dispute": EscrowStatus.DISPUTED,
 }
+
+
+def escrow_targets(*, current: str, shipment_status: str) -> tuple[str, ...]:
+    """The statuses an escrow may move to now: its machine's moves, and release only once its
+    shipment is delivered (releasing pays the seller)."""
+    targets = ESCROW_TRANSITIONS[current]
+    if shipment_status != ShipmentStatus.DELIVERED:
+        targets = tuple(target for target in targets if target != EscrowStatus.RELEASED)
+    return targets
+
+
 MIN_AMOUNT = Decimal("0.01")
 MAX_AMOUNT = Decimal("10000000.00")
 
@@ -72,6 +84,9 @@ class Escrow(PlanLimitedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="escrow_currency_iso_code"
+            ),
+            models.CheckConstraint(
                 condition=models.Q(amount__gte=MIN_AMOUNT) & models.Q(amount__lte=MAX_AMOUNT),
                 name="escrow_amount_positive_and_bounded",
             ),
@@ -85,8 +100,16 @@ class Escrow(PlanLimitedModel):
 
     @property
     def allowed_actions(self) -> list[str]:
-        allowed = ESCROW_TRANSITIONS[self.status]
+        """The actions legal now (reads the shipment: select it with the escrow)."""
+        allowed = escrow_targets(current=self.status, shipment_status=self.shipment.status)
         return [action for action, target in ESCROW_ACTIONS.items() if target in allowed]
+
+    @property
+    def awaits_delivery(self) -> bool:
+        """Release is the machine's next move, but the shipment is not delivered yet."""
+        return EscrowStatus.RELEASED in ESCROW_TRANSITIONS[self.status] and (
+            self.shipment.status != ShipmentStatus.DELIVERED
+        )
 
 
 class EscrowEvent(StatusChange):

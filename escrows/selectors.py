@@ -1,18 +1,34 @@
-"""Reads of escrows that several callers need."""
+"""Reads of escrows that several callers need: the filtered list, one escrow with its history,
+and the dashboard's counts."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from escrows.models import Escrow
+from escrows.models import Escrow, EscrowStatus
 
 
-def escrow_list(*, status: str | None = None, shipment_id: int | None = None) -> QuerySet[Escrow]:
+def escrow_list(
+    *, status: str | None = None, shipment: int | None = None, search: str | None = None
+) -> QuerySet[Escrow]:
+    """Newest first, with the shipment each row names."""
     escrows = Escrow.objects.select_related("shipment")
     if status:
         escrows = escrows.filter(status=status)
-    if shipment_id:
-        escrows = escrows.filter(shipment_id=shipment_id)
+    if shipment:
+        escrows = escrows.filter(shipment_id=shipment)
+    if search:
+        escrows = escrows.filter(
+            Q(buyer__icontains=search)
+            | Q(seller__icontains=search)
+            | Q(shipment__reference__icontains=search)
+        )
     return escrows
 
 
 def escrow_detail(*, pk: int) -> Escrow:
     return Escrow.objects.select_related("shipment").prefetch_related("events__actor").get(pk=pk)
+
+
+def escrow_counts_by_status() -> list[tuple[str, str, int]]:
+    """(status, label, count) for every status, in the machine's order, zeros included."""
+    counted = dict(Escrow.objects.values_list("status").annotate(n=Count("id")).order_by())
+    return [(status, label, counted.get(status, 0)) for status, label in EscrowStatus.choices]

@@ -1,11 +1,17 @@
-"""Writes of escrows: open one for a shipment, and move it through its status machine."""
+"""Writes of escrows: open one for a shipment, and move it through its status machine.
+
+`escrow_create` is the one way an escrow is made (pages, API, tests): it validates, then inserts
+through `Escrow.objects.create`, whose `save()` counts the escrow against the plan
+(billing.limits), and records the first event. Amounts are Decimal from the parsers down.
+"""
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from escrows.exceptions import ShipmentNotDelivered
-from escrows.models import ESCROW_TRANSITIONS, Escrow, EscrowEvent, EscrowStatus
+from escrows.models import ESCROW_TRANSITIONS, Escrow, EscrowEvent, escrow_targets
 from loginexus.accounts.models import User
 from loginexus.transitions import ensure_transition
 from shipments.models import Shipment, ShipmentStatus
@@ -21,6 +27,13 @@ def escrow_create(
     currency: str,
     created_by: User | None = None,
 ) -> Escrow:
+    """Open an escrow for a shipment that is not cancelled (its row is locked, so it cannot be
+    cancelled meanwhile)."""
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    if shipment.status == ShipmentStatus.CANCELLED:
+        raise ValidationError(
+            {"shipment": [f"Shipment {shipment.reference} is cancelled; it secures nothing."]}
+        )
     fields = {
         "shipment": shipment,
         "buyer": buyer,
@@ -39,21 +52,23 @@ def escrow_create(
 
 @transaction.atomic
 def escrow_transition(*, escrow: Escrow, to_status: str, actor: User | None) -> Escrow:
-    """Move the escrow to `to_status` if legal; releasing needs the shipment delivered.
+    """Move the escrow to `to_status` if legal now, and record the event.
 
-    The escrow's and the shipment's rows are locked, so a shipment cannot change under a release.
+    The escrow's and its shipment's rows are locked: concurrent changes of one escrow take
+    turns, and the shipment cannot change under a release.
     """
     escrow = Escrow.objects.select_for_update().get(pk=escrow.pk)
+    shipment = Shipment.objects.select_for_update().get(pk=escrow.shipment_id)
+    legal_now = escrow_targets(current=escrow.status, shipment_status=shipment.status)
+    if to_status in ESCROW_TRANSITIONS[escrow.status] and to_status not in legal_now:
+        raise ShipmentNotDelivered(
+            f"Shipment {shipment.reference} is {shipment.get_status_display().lower()}; "
+            "an escrow is released only once its shipment is delivered.",
+            extra={"current": escrow.status, "requested": to_status, "allowed": list(legal_now)},
+        )
     ensure_transition(
-        table=ESCROW_TRANSITIONS, noun="escrow", current=escrow.status, target=to_status
+        table={escrow.status: legal_now}, noun="escrow", current=escrow.status, target=to_status
     )
-    if to_status == EscrowStatus.RELEASED:
-        shipment = Shipment.objects.select_for_update().get(pk=escrow.shipment_id)
-        if shipment.status != ShipmentStatus.DELIVERED:
-            raise ShipmentNotDelivered(
-                f"Shipment {shipment.reference} is {shipment.status}; an escrow is released "
-                "only once its shipment is delivered."
-            )
     EscrowEvent.objects.create(
         escrow=escrow, actor=actor, from_status=escrow.status, to_status=to_status
     )

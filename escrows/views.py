@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from escrows import services
 from escrows.forms import EscrowFilterForm, EscrowForm
-from escrows.models import ESCROW_ACTIONS, Escrow
+from escrows.models import ESCROW_ACTIONS, Escrow, EscrowStatus
 from escrows.selectors import escrow_detail, escrow_list
 
 PAGE_SIZE = 20
@@ -19,9 +20,8 @@ PAGE_SIZE = 20
 def escrow_index(request):
     filters = EscrowFilterForm(request.GET)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    page = Paginator(escrow_list(status=chosen.get("status")), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    escrows = escrow_list(status=chosen.get("status"), search=chosen.get("q"))
+    page = Paginator(escrows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -31,11 +31,16 @@ def escrow_index(request):
 
 @login_required
 def escrow_new(request):
+    """Open an escrow on its own, or for the shipment whose page linked here (?shipment=)."""
     form = EscrowForm(request.POST or None, initial={"shipment": request.GET.get("shipment")})
     if request.method == "POST" and form.is_valid():
-        escrow = services.escrow_create(**form.cleaned_data, created_by=request.user)
-        messages.success(request, "Escrow opened.")
-        return redirect("escrows:detail", pk=escrow.pk)
+        try:
+            escrow = services.escrow_create(**form.cleaned_data, created_by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Escrow opened for shipment {escrow.shipment.reference}.")
+            return redirect("escrows:detail", pk=escrow.pk)
     return render(request, "escrows/form.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -51,11 +56,13 @@ def escrow_show(request, pk: int):
 @login_required
 @require_POST
 def escrow_act(request, pk: int, action: str):
+    """An action button; one the escrow's state forbids becomes the 409 page saying why."""
     if action not in ESCROW_ACTIONS:
         raise Http404("No such action.")
     escrow = get_object_or_404(Escrow, pk=pk)
     escrow = services.escrow_transition(
         escrow=escrow, to_status=ESCROW_ACTIONS[action], actor=request.user
     )
-    messages.success(request, f"Escrow is now {escrow.get_status_display().lower()}.")
+    label = EscrowStatus(escrow.status).label.lower()
+    messages.success(request, f"Escrow is now {label}.")
     return redirect("escrows:detail", pk=escrow.pk)

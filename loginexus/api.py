@@ -1,9 +1,14 @@
-"""REST API plumbing shared by every app: domain errors and rate limits turned into answers."""
+"""REST API plumbing shared by every app: domain errors and rate limits turned into answers, and
+the error shapes every endpoint documents."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django_ratelimit.exceptions import Ratelimited
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import status
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -24,14 +29,80 @@ def exception_handler(exc, context):
             {"detail": "Too many attempts. Wait a minute and try again.", "code": "rate_limited"},
             status=status.HTTP_429_TOO_MANY_REQUESTS,
         )
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = drf_exceptions.PermissionDenied(*exc.args)
+    response = drf_exception_handler(exc, context)
+    if (
+        response is not None
+        and isinstance(exc, drf_exceptions.APIException)
+        and not isinstance(exc, DrfValidationError)
+        and isinstance(response.data, dict)
+        and isinstance(exc.get_codes(), str)
+    ):
+        # 401, 403, 404, 405, 415: the same {"detail", "code"} as our domain errors.
+        response.data["code"] = exc.get_codes()
+    return response
 
 
-# The error answers every endpoint documents (PRODUCT.md, REST API).
-ERROR_RESPONSES = {
-    400: OpenApiResponse(description="Field errors: {field: [message]}"),
-    401: OpenApiResponse(description="Not logged in (session) or no valid token"),
-    403: OpenApiResponse(description="Not allowed for this user's role"),
-    404: OpenApiResponse(description="No such object in this workspace"),
-    409: OpenApiResponse(description="Conflicts with the object's state: {detail, code, allowed}"),
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error that is not about fields."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ConflictSerializer(ErrorSerializer):
+    """A 409: the object's state forbids the change. Illegal transitions name the allowed ones."""
+
+    current = serializers.CharField(required=False, help_text="The object's status now")
+    requested = serializers.CharField(required=False, help_text="The status asked for")
+    allowed = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The statuses the object may move to from its current one",
+    )
+
+
+# {field: [message]}; errors of the whole body under "non_field_errors".
+FIELD_ERRORS = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "example": {"reference": ["A shipment with this reference already exists."]},
 }
+
+
+class PlanLimitSerializer(ErrorSerializer):
+    """A 402: the plan allows no more of this resource in the period."""
+
+    resource = serializers.CharField()
+    plan = serializers.CharField()
+    limit = serializers.IntegerField()
+    used = serializers.IntegerField()
+    period_end = serializers.DateTimeField(allow_null=True)
+    upgrade_url = serializers.URLField()
+
+
+_ERRORS = {
+    400: OpenApiResponse(FIELD_ERRORS, description="Field errors: {field: [message]}"),
+    401: OpenApiResponse(ErrorSerializer, description="Not logged in or no valid token"),
+    402: OpenApiResponse(PlanLimitSerializer, description="The plan's limit is reached"),
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Not allowed for this user's role, or a session write without its CSRF token",
+    ),
+    404: OpenApiResponse(ErrorSerializer, description="No such object in this workspace"),
+    409: OpenApiResponse(
+        ConflictSerializer, description="Conflicts with the object's state: {detail, code, allowed}"
+    ),
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """The documented error answers of an endpoint, by status (PRODUCT.md, REST API)."""
+    return {status_code: _ERRORS[status_code] for status_code in statuses}
+
+
+# The usual set, for endpoints that may answer any of them.
+ERROR_RESPONSES = error_responses(400, 401, 403, 404, 409)

@@ -16,11 +16,12 @@ def ensure_transition(*, table: TransitionTable, noun: str, current: str, target
     allowed = allowed_targets(table, current)
     if target in allowed:
         return
+    article = "An" if noun[:1] in "aeiou" else "A"
     if allowed:
         choices = ", ".join(allowed)
-        message = f"A {noun} that is {current} can only become: {choices}."
+        message = f"{article} {noun} that is {current} can only become: {choices}."
     else:
-        message = f"A {noun} that is {current} cannot change any more."
+        message = f"{article} {noun} that is {current} cannot change any more."
     raise IllegalTransition(
         message, extra={"current": current, "requested": target, "allowed": list(allowed)}
     )

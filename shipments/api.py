@@ -1,19 +1,22 @@
 """REST API of shipments (`/api/v1/shipments/`): list, create, retrieve, update, delete; status
-changes through `PATCH {"status"}`."""
+changes through `PATCH {"status"}`.
+
+Details are editable while a shipment is draft or booked (409 `shipment_locked` after); a PATCH
+may carry details and a status together, applied all or nothing. Delete: draft and cancelled
+shipments that secure no escrow (409 otherwise).
+"""
 
 from decimal import Decimal
 
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from loginexus.api import ERROR_RESPONSES
+from loginexus.api import error_responses
 from shipments import services
 from shipments.models import MAX_WEIGHT_KG, Shipment, ShipmentStatus
 from shipments.selectors import shipment_list
@@ -41,35 +44,52 @@ class ShipmentWriteSerializer(serializers.Serializer):
 
 
 class ShipmentPatchSerializer(ShipmentWriteSerializer):
-    status = serializers.ChoiceField(choices=ShipmentStatus.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=ShipmentStatus.choices,
+        required=False,
+        help_text="Move the shipment to this status (409 if its status machine forbids it)",
+    )
 
 
-STATUS_FILTER = OpenApiParameter(
-    "status", enum=ShipmentStatus.values, description="Only this status"
-)
-SEARCH = OpenApiParameter("search", description="In reference, origin or destination")
+class ShipmentFilterSerializer(serializers.Serializer):
+    """The list's query parameters."""
+
+    status = serializers.ChoiceField(
+        choices=ShipmentStatus.choices, required=False, help_text="Only this status"
+    )
+    search = serializers.CharField(
+        max_length=100, required=False, help_text="In reference, origin or destination"
+    )
 
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[STATUS_FILTER, SEARCH],
-        responses={200: ShipmentSerializer(many=True), **ERROR_RESPONSES},
+        parameters=[ShipmentFilterSerializer],
+        responses={200: ShipmentSerializer(many=True), **error_responses(400, 401, 404)},
+        description="Newest first, paginated (`page`, `page_size` up to 100).",
     ),
-    retrieve=extend_schema(responses={200: ShipmentSerializer, **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: ShipmentSerializer, **error_responses(401, 404)}),
     create=extend_schema(
-        request=ShipmentWriteSerializer, responses={201: ShipmentSerializer, **ERROR_RESPONSES}
+        request=ShipmentWriteSerializer,
+        responses={201: ShipmentSerializer, **error_responses(400, 401, 402, 403)},
+        description="Starts as draft. The reference is unique in the workspace (400 otherwise).",
     ),
     partial_update=extend_schema(
         request=ShipmentPatchSerializer,
-        responses={200: ShipmentSerializer, **ERROR_RESPONSES},
+        responses={200: ShipmentSerializer, **error_responses(400, 401, 403, 404, 409)},
         description="Edit details (draft and booked shipments) and/or change the status; an "
         "illegal transition answers 409 with the allowed ones.",
     ),
     update=extend_schema(
-        request=ShipmentWriteSerializer, responses={200: ShipmentSerializer, **ERROR_RESPONSES}
+        request=ShipmentPatchSerializer,
+        responses={200: ShipmentSerializer, **error_responses(400, 401, 403, 404, 409)},
+        description="Replace the details (draft and booked shipments); `status` as for PATCH.",
     ),
     destroy=extend_schema(
-        responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
+        responses={
+            204: OpenApiResponse(description="Deleted"),
+            **error_responses(401, 403, 404, 409),
+        },
         description="Only draft and cancelled shipments without escrows (409 otherwise).",
     ),
 )
@@ -77,12 +97,11 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = ShipmentSerializer
 
     def get_queryset(self):
-        wanted = self.request.query_params.get("status")
-        if wanted and wanted not in ShipmentStatus.values:
-            raise ValidationError(
-                {"status": [f"Choose one of: {', '.join(ShipmentStatus.values)}."]}
-            )
-        return shipment_list(status=wanted, search=self.request.query_params.get("search"))
+        if self.action != "list":
+            return Shipment.objects.all()
+        filters = ShipmentFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return shipment_list(**filters.validated_data)
 
     def create(self, request):
         data = ShipmentWriteSerializer(data=request.data)
@@ -100,14 +119,10 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         shipment = self.get_object()
         data = ShipmentPatchSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
-        new_status = changes.pop("status", None)
-        if changes:
-            shipment = services.shipment_update(shipment=shipment, **changes)
-        if new_status and new_status != shipment.status:
-            shipment = services.shipment_transition(
-                shipment=shipment, to_status=new_status, actor=request.user
-            )
+        details = dict(data.validated_data)
+        shipment = services.shipment_update(
+            shipment=shipment, actor=request.user, to_status=details.pop("status", None), **details
+        )
         return Response(ShipmentSerializer(shipment).data)
 
     def destroy(self, request, pk=None):

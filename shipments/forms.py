@@ -17,4 +17,9 @@ class ShipmentFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *ShipmentStatus.choices], required=False
     )
-    q = forms.CharField(required=False, max_length=100, label="Search")
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Reference, origin or destination"}),
+    )

@@ -87,6 +87,11 @@ class Shipment(PlanLimitedModel):
         return SHIPMENT_TRANSITIONS[self.status]
 
     @property
+    def allowed_choices(self) -> list[tuple[str, str]]:
+        """The legal next statuses with their labels, for the status buttons."""
+        return [(status, ShipmentStatus(status).label) for status in self.allowed_statuses]
+
+    @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
 

@@ -1,7 +1,15 @@
-"""Writes of shipments: create, edit, move through the status machine, delete."""
+"""Writes of shipments: create, edit, move through the status machine, delete.
 
+`shipment_create` is the one way a shipment is made (pages, API, demo data, tests): it validates,
+then inserts through `Shipment.objects.create`, whose `save()` counts the shipment against the
+plan (billing.limits), and records the first event.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,16 +19,9 @@ from loginexus.transitions import ensure_transition
 from shipments.exceptions import ShipmentLocked
 from shipments.models import SHIPMENT_TRANSITIONS, Shipment, ShipmentEvent
 
-EDITABLE_FIELDS = (
-    "reference",
-    "origin",
-    "destination",
-    "carrier",
-    "weight_kg",
-    "expected_delivery",
+EDITABLE_FIELDS = frozenset(
+    {"reference", "origin", "destination", "carrier", "weight_kg", "expected_delivery"}
 )
-
-
 DUPLICATE_REFERENCE = "A shipment with this reference already exists."
 
 
@@ -45,12 +46,8 @@ def shipment_create(
         "created_by": created_by,
     }
     Shipment(**fields).full_clean()
-    try:
-        with transaction.atomic():
-            shipment = Shipment.objects.create(**fields)
-    except IntegrityError as error:
-        # A concurrent create took the reference between our check and our insert.
-        raise ValidationError({"reference": [DUPLICATE_REFERENCE]}) from error
+    with _reference_kept_unique(reference):
+        shipment = Shipment.objects.create(**fields)
     ShipmentEvent.objects.create(
         shipment=shipment, actor=created_by, from_status="", to_status=shipment.status
     )
@@ -58,21 +55,28 @@ def shipment_create(
 
 
 @transaction.atomic
-def shipment_update(*, shipment: Shipment, **changes) -> Shipment:
-    """Correct a shipment's details; only while it is draft or booked."""
-    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+def shipment_update(
+    *, shipment: Shipment, actor: User | None, to_status: str | None = None, **details: Any
+) -> Shipment:
+    """Correct a shipment's details (only while draft or booked), then move it to `to_status`
+    if one is given and differs from its status: all of it or none of it."""
+    unknown = set(details) - EDITABLE_FIELDS
     if unknown:
-        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
-    if not shipment.is_editable:
-        raise ShipmentLocked(
-            f"A shipment that is {shipment.status} can no longer be edited; "
-            "only draft and booked shipments can."
-        )
-    for name, value in changes.items():
-        setattr(shipment, name, value)
-    shipment.full_clean()
-    shipment.save()
+        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    if details:
+        if not shipment.is_editable:
+            raise ShipmentLocked(
+                f"A shipment that is {shipment.status} can no longer be edited; "
+                "only draft and booked shipments can."
+            )
+        for name, value in details.items():
+            setattr(shipment, name, value)
+        shipment.full_clean()
+        with _reference_kept_unique(shipment.reference, shipment_pk=shipment.pk):
+            shipment.save()
+    if to_status is not None and to_status != shipment.status:
+        shipment = shipment_transition(shipment=shipment, to_status=to_status, actor=actor)
     return shipment
 
 
@@ -96,6 +100,10 @@ def shipment_transition(*, shipment: Shipment, to_status: str, actor: User | Non
 
 @transaction.atomic
 def shipment_delete(*, shipment: Shipment) -> None:
+    """Delete a shipment that never left or never will (draft, cancelled) and secures no escrow.
+
+    Deleting gives nothing back to the plan's count of shipments created in the period.
+    """
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     if not shipment.is_deletable:
         raise ShipmentLocked(
@@ -105,3 +113,20 @@ def shipment_delete(*, shipment: Shipment) -> None:
     if shipment.escrows.exists():
         raise ShipmentLocked("This shipment secures escrows; it cannot be deleted.")
     shipment.delete()
+
+
+@contextmanager
+def _reference_kept_unique(reference: str, *, shipment_pk: int | None = None) -> Iterator[None]:
+    """A reference taken by a concurrent writer between full_clean() and the write becomes the
+    same field error full_clean() gives; any other IntegrityError stays what it is.
+
+    The savepoint leaves the transaction usable, so the taken reference can be looked up.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        taken = Shipment.objects.filter(reference=reference).exclude(pk=shipment_pk).exists()
+        if not taken:
+            raise
+        raise ValidationError({"reference": [DUPLICATE_REFERENCE]}) from error

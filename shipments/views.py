@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404
@@ -10,37 +11,29 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from billing.selectors import entitlement_get, usage_get, usage_warnings
-from escrows.selectors import escrow_list
+from escrows.selectors import escrow_counts_by_status
 from shipments import services
 from shipments.forms import ShipmentFilterForm, ShipmentForm
 from shipments.models import Shipment, ShipmentStatus
 from shipments.selectors import shipment_counts_by_status, shipment_detail, shipment_list
 
 PAGE_SIZE = 20
+LATEST_ON_DASHBOARD = 5
 
 
 @login_required
 def dashboard(request):
+    tenant = connection.tenant
+    usage = usage_get(tenant=tenant, entitlement=entitlement_get(tenant=tenant), now=timezone.now())
     return render(
         request,
         "shipments/dashboard.html",
         {
-            "tenant": connection.tenant,
-            "counts": [
-                (label, count)
-                for (value, label), count in zip(
-                    ShipmentStatus.choices, shipment_counts_by_status().values(), strict=True
-                )
-            ],
-            "latest": shipment_list()[:5],
-            "usage_warnings": usage_warnings(
-                usage=usage_get(
-                    tenant=connection.tenant,
-                    entitlement=entitlement_get(tenant=connection.tenant),
-                    now=timezone.now(),
-                )
-            ),
-            "open_escrows": escrow_list(status="open").count(),
+            "tenant": tenant,
+            "shipment_counts": shipment_counts_by_status(),
+            "escrow_counts": escrow_counts_by_status(),
+            "latest": shipment_list()[:LATEST_ON_DASHBOARD],
+            "usage_warnings": usage_warnings(usage=usage),
         },
     )
 
@@ -64,9 +57,13 @@ def shipment_index(request):
 def shipment_new(request):
     form = ShipmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        shipment = services.shipment_create(**form.cleaned_data, created_by=request.user)
-        messages.success(request, f"Shipment {shipment.reference} created.")
-        return redirect("shipments:detail", pk=shipment.pk)
+        try:
+            shipment = services.shipment_create(**form.cleaned_data, created_by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Shipment {shipment.reference} created.")
+            return redirect("shipments:detail", pk=shipment.pk)
     return render(
         request,
         "shipments/form.html",
@@ -78,16 +75,22 @@ def shipment_new(request):
 @login_required
 def shipment_edit(request, pk: int):
     shipment = get_object_or_404(Shipment, pk=pk)
-    form = ShipmentForm(request.POST or None, instance=shipment)
-    if request.method == "POST" and form.is_valid():
-        services.shipment_update(shipment=shipment, **form.cleaned_data)
-        messages.success(request, "Shipment updated.")
-        return redirect("shipments:detail", pk=shipment.pk)
     if not shipment.is_editable:
         messages.error(
-            request, f"A {shipment.get_status_display().lower()} shipment can no longer be edited."
+            request,
+            f"A {shipment.get_status_display().lower()} shipment can no longer be edited; "
+            "only draft and booked shipments can.",
         )
         return redirect("shipments:detail", pk=shipment.pk)
+    form = ShipmentForm(request.POST or None, instance=shipment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shipment_update(shipment=shipment, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Shipment {shipment.reference} updated.")
+            return redirect("shipments:detail", pk=shipment.pk)
     return render(
         request,
         "shipments/form.html",
@@ -108,10 +111,13 @@ def shipment_show(request, pk: int):
 @login_required
 @require_POST
 def shipment_transition(request, pk: int):
+    """A status button; an illegal move becomes the 409 page naming the legal ones."""
     shipment = get_object_or_404(Shipment, pk=pk)
-    target = request.POST.get("status", "")
-    services.shipment_transition(shipment=shipment, to_status=target, actor=request.user)
-    messages.success(request, f"Shipment {shipment.reference} is now {target.replace('_', ' ')}.")
+    shipment = services.shipment_transition(
+        shipment=shipment, to_status=request.POST.get("status", ""), actor=request.user
+    )
+    label = ShipmentStatus(shipment.status).label.lower()
+    messages.success(request, f"Shipment {shipment.reference} is now {label}.")
     return redirect("shipments:detail", pk=shipment.pk)
 
 

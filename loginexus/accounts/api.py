@@ -16,10 +16,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from loginexus.accounts.models import Role, User
+from loginexus.accounts.models import Role
 from loginexus.accounts.permissions import IsTenantAdmin
+from loginexus.accounts.selectors import user_list
 from loginexus.accounts.services import user_create, user_update
-from loginexus.api import ERROR_RESPONSES
+from loginexus.api import error_responses
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -97,15 +98,22 @@ class UserUpdateSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: UserSerializer(many=True), **ERROR_RESPONSES}),
-    retrieve=extend_schema(responses={200: UserSerializer, **ERROR_RESPONSES}),
+    list=extend_schema(
+        responses={200: UserSerializer(many=True), **error_responses(401, 403, 404)},
+        description="Active users first, then by email; paginated.",
+    ),
+    retrieve=extend_schema(responses={200: UserSerializer, **error_responses(401, 403, 404)}),
     create=extend_schema(
-        request=UserCreateSerializer, responses={201: UserSerializer, **ERROR_RESPONSES}
+        request=UserCreateSerializer,
+        responses={201: UserSerializer, **error_responses(400, 401, 402, 403)},
+        description="The password must pass the password rules; `role` defaults to member. "
+        "An active user takes a seat of the plan (402 when none is left).",
     ),
     partial_update=extend_schema(
         request=UserUpdateSerializer,
-        responses={200: UserSerializer, **ERROR_RESPONSES},
-        description='Deactivate with {"is_active": false}; the last active admin stays (409).',
+        responses={200: UserSerializer, **error_responses(400, 401, 402, 403, 404, 409)},
+        description='Deactivate with {"is_active": false} (reactivating takes a seat again). '
+        "Nobody deactivates or demotes themselves, and the last active admin stays (409).",
     ),
 )
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -116,7 +124,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return User.objects.order_by("email")
+        return user_list()
 
     def create(self, request):
         data = UserCreateSerializer(data=request.data)

@@ -1,6 +1,5 @@
 """Pages of accounts on a tenant host: login and logout (rate-limited), and the team."""
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -10,8 +9,10 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from loginexus.accounts.models import Role, User
+from loginexus.accounts.forms import TeamMemberForm
+from loginexus.accounts.models import User
 from loginexus.accounts.permissions import tenant_admin_required
+from loginexus.accounts.selectors import user_list
 from loginexus.accounts.services import user_create, user_update
 
 
@@ -38,12 +39,6 @@ def rate_limited(request, exception=None):
     return render(request, "accounts/rate_limited.html", status=429)
 
 
-class TeamMemberForm(forms.Form):
-    email = forms.EmailField(max_length=254)
-    password = forms.CharField(widget=forms.PasswordInput, strip=False, max_length=128)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
-
-
 @tenant_admin_required
 def team(request):
     """The workspace's users: list, add, deactivate (admins only)."""
@@ -58,11 +53,10 @@ def team(request):
         else:
             messages.success(request, f"{user.email} can now log in.")
             return redirect("team")
-    users = User.objects.order_by("-is_active", "email")
     return render(
         request,
         "accounts/team.html",
-        {"form": form, "users": users},
+        {"form": form, "users": user_list()},
         status=400 if form.errors else 200,
     )
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
 
-from tests.conftest import PASSWORD, admin_of, tenant_user
+from tests.conftest import PASSWORD, admin_of, host_client, logged_in, tenant_user
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +118,96 @@ def test_team_page_shows_field_errors(admin_client_a):
     assert response.status_code == 400
     body = response.content.decode()
     assert "A user with this email already exists." in body
+
+
+def test_users_list_has_the_contract_shape(admin_client_a, tenant_a):
+    tenant_user(tenant_a, email="crew@alpha.example")
+    body = admin_client_a.get("/api/v1/users/").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == 2
+    assert all(set(user) >= {"id", "email", "role", "is_active"} for user in body["results"])
+
+
+def test_an_admin_cannot_deactivate_themselves_even_with_another_admin(admin_client_a, tenant_a):
+    tenant_user(tenant_a, role="admin", email="second@alpha.example")
+    me = admin_of(tenant_a)
+    response = send(admin_client_a, "patch", f"/api/v1/users/{me.pk}/", {"is_active": False})
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "You cannot deactivate yourself or remove your own admin role.",
+        "code": "last_admin",
+    }
+    page = admin_client_a.post(f"/team/{me.pk}/deactivate/")
+    assert page.status_code == 409
+    assert "You cannot deactivate yourself" in page.content.decode()
+    with schema_context(tenant_a.schema_name):
+        assert get_user_model().objects.get(pk=me.pk).is_active
+
+
+def test_the_last_other_admin_cannot_be_deactivated_by_a_colleague(tenant_a):
+    """Two admins may not remove each other: the second removal finds one admin left."""
+    second = tenant_user(tenant_a, role="admin", email="second@alpha.example")
+    first = admin_of(tenant_a)
+    by_second = logged_in(host_client("alpha.localhost"), tenant_a, second)
+    response = send(by_second, "patch", f"/api/v1/users/{first.pk}/", {"is_active": False})
+    assert response.status_code == 200
+    with schema_context(tenant_a.schema_name):
+        assert list(
+            get_user_model()
+            .objects.filter(role="admin", is_active=True)
+            .values_list("email", flat=True)
+        ) == ["second@alpha.example"]
+
+
+@pytest.mark.parametrize("body", ["{not json", "[]", '{"is_active": "maybe"}', '{"role": 5}'])
+def test_malformed_user_changes_answer_400(admin_client_a, tenant_a, body):
+    member = tenant_user(tenant_a)
+    response = admin_client_a.patch(
+        f"/api/v1/users/{member.pk}/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    with schema_context(tenant_a.schema_name):
+        assert get_user_model().objects.get(pk=member.pk).is_active
+
+
+def test_members_get_403_with_a_code_and_change_nothing(member_client_a, tenant_a):
+    admin = admin_of(tenant_a)
+    response = send(member_client_a, "patch", f"/api/v1/users/{admin.pk}/", {"is_active": False})
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert member_client_a.post(f"/team/{admin.pk}/deactivate/").status_code == 403
+    refused = member_client_a.post(
+        "/team/", {"email": "sneaky@alpha.example", "password": PASSWORD, "role": "admin"}
+    )
+    assert refused.status_code == 403
+    with schema_context(tenant_a.schema_name):
+        assert get_user_model().objects.get(pk=admin.pk).is_active
+        assert not get_user_model().objects.filter(email="sneaky@alpha.example").exists()
+
+
+def test_anonymous_visitors_are_sent_to_login_or_get_401(client_a):
+    page = client_a.get("/team/")
+    assert page.status_code == 302
+    assert page["Location"].startswith("/accounts/login/")
+    assert client_a.get("/api/v1/users/").status_code == 401
+
+
+def test_team_page_lists_deactivated_users_without_a_button(admin_client_a, tenant_a):
+    gone = tenant_user(tenant_a, email="gone@alpha.example")
+    send(admin_client_a, "patch", f"/api/v1/users/{gone.pk}/", {"is_active": False})
+    html = admin_client_a.get("/team/").content.decode()
+    assert "Deactivated" in html
+    assert f'action="/team/{gone.pk}/deactivate/"' not in html
+    assert f'action="/team/{admin_of(tenant_a).pk}/deactivate/"' not in html
+
+
+def test_team_page_puts_a_weak_password_error_next_to_the_password(admin_client_a, tenant_a):
+    response = admin_client_a.post(
+        "/team/", {"email": "weak@alpha.example", "password": "12345", "role": "member"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    block = html[html.index('id="id_password"') :]
+    assert "This password is too short." in block[: block.index("</div>")]
+    with schema_context(tenant_a.schema_name):
+        assert not get_user_model().objects.filter(email="weak@alpha.example").exists()

@@ -1,5 +1,6 @@
 """The escrows API: create and validation, actions and their 409s, isolation, lists."""
 
+import itertools
 import json
 
 import pytest
@@ -7,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from escrows.models import Escrow
+from escrows.models import ESCROW_ACTIONS, ESCROW_TRANSITIONS, Escrow, EscrowEvent, EscrowStatus
+from escrows.services import escrow_transition
 from shipments.models import Shipment
 from shipments.services import shipment_transition
 from tests.conftest import make_escrow, make_shipment, on_plan
@@ -57,8 +59,17 @@ def test_open_an_escrow_for_a_shipment(admin_client_a, tenant_a):
         ("amount", "10000000.01"),
         ("amount", "1.001"),
         ("amount", "NaN"),
+        ("amount", "Infinity"),
+        ("amount", 10**400),
+        ("amount", "1e400"),
+        ("amount", True),
+        ("amount", [1]),
         ("currency", "XYZ"),
         ("currency", "EURO"),
+        ("currency", 978),
+        ("buyer", "x" * 201),
+        ("shipment", 10**20),
+        ("shipment", [1]),
     ],
 )
 def test_each_bad_field_answers_400_naming_it(admin_client_a, tenant_a, field, value):
@@ -126,3 +137,114 @@ def test_list_query_count_does_not_grow_with_page_size(admin_client_a, tenant_a)
             assert admin_client_a.get("/api/v1/escrows/", {"page_size": size}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_amount_keeps_its_cents_exactly(admin_client_a, tenant_a):
+    body = {**good(make_shipment(tenant_a)), "amount": "9999999.99"}
+    response = post(admin_client_a, "/api/v1/escrows/", body)
+    assert (response.status_code, response.json()["amount"]) == (201, "9999999.99")
+    with schema_context(tenant_a.schema_name):
+        assert str(Escrow.objects.get(pk=response.json()["id"]).amount) == "9999999.99"
+
+
+def test_a_cancelled_shipment_cannot_be_secured(admin_client_a, tenant_a):
+    shipment = make_shipment(tenant_a, status="cancelled")
+    response = post(admin_client_a, "/api/v1/escrows/", good(shipment))
+    assert response.status_code == 400
+    assert response.json() == {
+        "shipment": [f"Shipment {shipment.reference} is cancelled; it secures nothing."]
+    }
+    with schema_context(tenant_a.schema_name):
+        assert not Escrow.objects.filter(shipment=shipment).exists()
+
+
+def escrow_in(tenant, status: str):
+    shipment = make_shipment(tenant, status="delivered")
+    if status != "released":
+        return make_escrow(tenant, shipment=shipment, status=status)
+    escrow = make_escrow(tenant, shipment=shipment, status="funded")
+    with schema_context(tenant.schema_name):
+        return escrow_transition(escrow=escrow, to_status="released", actor=None)
+
+
+@pytest.mark.parametrize(
+    ("current", "action"), list(itertools.product(EscrowStatus.values, ESCROW_ACTIONS))
+)
+def test_each_action_follows_the_transition_table(member_client_a, tenant_a, current, action):
+    escrow = escrow_in(tenant_a, current)
+    response = post(member_client_a, f"/api/v1/escrows/{escrow.pk}/{action}/")
+    target = ESCROW_ACTIONS[action]
+    with schema_context(tenant_a.schema_name):
+        stored = Escrow.objects.get(pk=escrow.pk).status
+        last = EscrowEvent.objects.filter(escrow=escrow).last()
+    if target in ESCROW_TRANSITIONS[current]:
+        assert (response.status_code, response.json()["status"], stored) == (200, target, target)
+        assert (last.from_status, last.to_status, last.actor.email) == (
+            current,
+            target,
+            "member@alpha.example",
+        )
+    else:
+        assert response.status_code == 409
+        assert response.json()["code"] == "illegal_transition"
+        assert response.json()["allowed"] == list(ESCROW_TRANSITIONS[current])
+        assert response.json()["detail"].startswith(f"An escrow that is {current} ")
+        assert (stored, last.to_status) == (current, current)
+
+
+def test_release_before_delivery_says_why_and_what_is_allowed(admin_client_a, tenant_a):
+    escrow = make_escrow(tenant_a, shipment=make_shipment(tenant_a, status="in_transit"))
+    post(admin_client_a, f"/api/v1/escrows/{escrow.pk}/fund/")
+    response = post(admin_client_a, f"/api/v1/escrows/{escrow.pk}/release/")
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": f"Shipment {escrow.shipment.reference} is in transit; an escrow is released "
+        "only once its shipment is delivered.",
+        "code": "shipment_not_delivered",
+        "current": "funded",
+        "requested": "released",
+        "allowed": ["refunded", "disputed"],
+    }
+
+
+def test_list_searches_buyer_seller_and_shipment_reference(admin_client_a, tenant_a):
+    make_escrow(tenant_a, buyer="Nordic Timber AB")
+    by_reference = make_escrow(tenant_a, shipment=make_shipment(tenant_a, reference="FJORD-7"))
+    make_escrow(tenant_a)
+    assert [
+        row["buyer"]
+        for row in admin_client_a.get("/api/v1/escrows/", {"search": "timber"}).json()["results"]
+    ] == ["Nordic Timber AB"]
+    found = admin_client_a.get("/api/v1/escrows/", {"search": "fjord"}).json()["results"]
+    assert [row["id"] for row in found] == [by_reference.pk]
+
+
+@pytest.mark.parametrize(
+    ("params", "status_code"),
+    [
+        ({"shipment": "99999999999999999999"}, 200),
+        ({"shipment": "0"}, 400),
+        ({"shipment": "-1"}, 400),
+        ({"search": "nul\x00"}, 400),
+    ],
+)
+def test_odd_list_parameters_never_fail(admin_client_a, params, status_code):
+    response = admin_client_a.get("/api/v1/escrows/", params)
+    assert response.status_code == status_code
+    if status_code == 200:
+        assert response.json()["count"] == 0
+
+
+def test_ids_that_cannot_exist_answer_404(admin_client_a):
+    assert admin_client_a.get("/api/v1/escrows/99999999999999999999/").status_code == 404
+    assert post(admin_client_a, "/api/v1/escrows/99999999999999999999/fund/").status_code == 404
+
+
+def test_escrows_are_not_updated_or_deleted_over_the_api(admin_client_a, tenant_a):
+    escrow = make_escrow(tenant_a)
+    url = f"/api/v1/escrows/{escrow.pk}/"
+    patch = admin_client_a.patch(url, json.dumps({"status": "released"}), "application/json")
+    assert patch.status_code == 405
+    assert admin_client_a.delete(url).status_code == 405
+    with schema_context(tenant_a.schema_name):
+        assert Escrow.objects.get(pk=escrow.pk).status == "open"

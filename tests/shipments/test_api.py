@@ -1,5 +1,6 @@
 """The shipments API: CRUD, validation per field, status changes (409), isolation, lists."""
 
+import itertools
 import json
 
 import pytest
@@ -7,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from shipments.models import Shipment
-from tests.conftest import make_escrow, make_shipment
+from shipments.models import SHIPMENT_TRANSITIONS, Shipment, ShipmentEvent, ShipmentStatus
+from tests.conftest import admin_of, host_client, make_escrow, make_shipment
 
 pytestmark = pytest.mark.django_db
 
@@ -182,5 +183,154 @@ def test_list_query_count_does_not_grow_with_page_size(admin_client_a, tenant_a)
     assert counts[0] == counts[1]
 
 
-def test_anonymous_callers_get_401(client_a):
-    assert client_a.get("/api/v1/shipments/").status_code == 401
+def test_anonymous_callers_get_401_with_a_code(client_a):
+    response = client_a.get("/api/v1/shipments/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize(
+    ("current", "target"), list(itertools.product(ShipmentStatus.values, repeat=2))
+)
+def test_patch_status_follows_the_transition_table(admin_client_a, tenant_a, current, target):
+    shipment = make_shipment(tenant_a, status=current)
+    response = send(
+        admin_client_a, "patch", f"/api/v1/shipments/{shipment.pk}/", {"status": target}
+    )
+    with schema_context(tenant_a.schema_name):
+        last = ShipmentEvent.objects.filter(shipment=shipment).last()
+        stored = Shipment.objects.get(pk=shipment.pk).status
+    if target == current:  # asking for the status it has changes nothing
+        assert (response.status_code, stored, last.to_status) == (200, current, current)
+    elif target in SHIPMENT_TRANSITIONS[current]:
+        assert (response.status_code, response.json()["status"], stored) == (200, target, target)
+        assert (last.from_status, last.to_status, last.actor.email) == (
+            current,
+            target,
+            "admin@alpha.example",
+        )
+    else:
+        assert response.status_code == 409
+        body = response.json()
+        assert (body["code"], body["allowed"]) == (
+            "illegal_transition",
+            list(SHIPMENT_TRANSITIONS[current]),
+        )
+        assert stored == current
+        assert last.to_status == current
+
+
+def test_patch_with_details_and_an_illegal_status_changes_nothing(admin_client_a, tenant_a):
+    shipment = make_shipment(tenant_a, status="booked", carrier="DHL")
+    url = f"/api/v1/shipments/{shipment.pk}/"
+    refused = send(admin_client_a, "patch", url, {"carrier": "UPS", "status": "delivered"})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "illegal_transition"
+    with schema_context(tenant_a.schema_name):
+        assert Shipment.objects.values_list("carrier", "status").get(pk=shipment.pk) == (
+            "DHL",
+            "booked",
+        )
+    both = send(admin_client_a, "patch", url, {"carrier": "UPS", "status": "in_transit"})
+    assert (both.status_code, both.json()["carrier"], both.json()["status"]) == (
+        200,
+        "UPS",
+        "in_transit",
+    )
+
+
+def test_put_replaces_the_details(admin_client_a, tenant_a):
+    shipment = make_shipment(tenant_a)
+    response = send(
+        admin_client_a, "put", f"/api/v1/shipments/{shipment.pk}/", {**GOOD, "origin": "Gdansk"}
+    )
+    assert response.status_code == 200
+    assert (response.json()["origin"], response.json()["reference"]) == ("Gdansk", "SHP-1001")
+    incomplete = send(admin_client_a, "put", f"/api/v1/shipments/{shipment.pk}/", {"origin": "X"})
+    assert incomplete.status_code == 400
+    assert {"reference", "destination", "carrier", "weight_kg"} <= set(incomplete.json())
+
+
+def test_editing_to_a_taken_reference_answers_400(admin_client_a, tenant_a):
+    make_shipment(tenant_a, reference="TAKEN-1")
+    mine = make_shipment(tenant_a)
+    response = send(
+        admin_client_a, "patch", f"/api/v1/shipments/{mine.pk}/", {"reference": "TAKEN-1"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"reference": ["A shipment with this reference already exists."]}
+
+
+def test_the_same_reference_may_exist_in_another_tenant(admin_client_a, tenant_b):
+    make_shipment(tenant_b, reference="SHP-1001")
+    assert send(admin_client_a, "post", "/api/v1/shipments/", GOOD).status_code == 201
+
+
+def test_numbers_as_json_numbers_are_read_as_decimals(admin_client_a):
+    response = send(admin_client_a, "post", "/api/v1/shipments/", {**GOOD, "weight_kg": 12.5})
+    assert (response.status_code, response.json()["weight_kg"]) == (201, "12.500")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("weight_kg", True),
+        ("weight_kg", [1]),
+        ("weight_kg", {"kg": 1}),
+        ("weight_kg", 10**400),
+        ("reference", ["SHP"]),
+        ("origin", {"city": "Oslo"}),
+        ("expected_delivery", 20261224),
+        ("expected_delivery", "99999-01-01"),
+    ],
+)
+def test_wrong_types_and_huge_numbers_answer_400(admin_client_a, field, value):
+    response = send(admin_client_a, "post", "/api/v1/shipments/", {**GOOD, field: value})
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/shipments/99999999999999999999/",
+        "/api/v1/shipments/0/",
+    ],
+)
+def test_ids_that_cannot_exist_answer_404(admin_client_a, path):
+    response = admin_client_a.get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "params", [{"search": "a\x00b"}, {"search": "x" * 101}, {"status": ["draft", "x"]}]
+)
+def test_bad_list_parameters_answer_400(admin_client_a, params):
+    response = admin_client_a.get("/api/v1/shipments/", params)
+    assert response.status_code == 400
+    assert set(response.json()) <= {"search", "status"}
+
+
+def test_integrators_work_with_a_token(client_a, tenant_a):
+    token = client_a.post(
+        "/api/v1/auth/token/",
+        {"email": "admin@alpha.example", "password": "correct-horse-battery-staple"},
+        content_type="application/json",
+    ).json()["token"]
+    integrator = host_client("alpha.localhost", HTTP_AUTHORIZATION=f"Token {token}")
+    created = send(integrator, "post", "/api/v1/shipments/", GOOD)
+    assert created.status_code == 201
+    with schema_context(tenant_a.schema_name):
+        assert Shipment.objects.get(reference="SHP-1001").created_by == admin_of(tenant_a)
+
+
+def test_session_writes_without_the_csrf_token_are_refused(tenant_a):
+    browser = host_client("alpha.localhost", enforce_csrf_checks=True)
+    with schema_context(tenant_a.schema_name):
+        browser.force_login(admin_of(tenant_a))
+    response = send(browser, "post", "/api/v1/shipments/", GOOD)
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    with schema_context(tenant_a.schema_name):
+        assert not Shipment.objects.filter(reference="SHP-1001").exists()
