@@ -31,6 +31,12 @@ class PlanNotAvailable(ServiceUnavailable):
     code = "plan_not_available"
 
 
+class BillingStateChanging(ServiceUnavailable):
+    """The entitlement kept changing while a limit check ran (it never should, in practice)."""
+
+    code = "billing_state_changing"
+
+
 class PlanLimitExceeded(ApplicationError):
     """Creating more would pass the plan's limit for this period (or its seats)."""
 

@@ -1,47 +1,236 @@
-"""The one check of plan limits: `plan_limit_reserve` counts a creation against its limit.
+"""The one check of plan limits: every new row of a limited model is counted against its limit.
 
-It runs inside the transaction of the insert it guards, with one atomic statement for periodic
-resources (a conditional upsert of the period's counter) and the tenant's row lock for seats,
-so concurrent creators at the boundary cannot pass the limit, and a rolled-back insert gives its
-count back. Unlimited plans still count. Every creation path calls it: the models' `save()` for a
-new row and their managers' `bulk_create()`.
+For shipments and escrows (counted per period) one statement checks the entitlement, updates the
+period's counter only while it stays within the limit (a conditional upsert), and inserts the new
+row only if counted. Concurrent creators at the boundary cannot pass the limit, a rolled-back insert
+gives its count back, and the check costs no round trip of its own. Seats (active users) are
+counted under the tenant's row lock. Unlimited plans still count. Every creation path goes through
+here: a new row's `save()` (the manager's `create()` included) and the managers' `bulk_create()`.
 """
 
+import hashlib
+import itertools
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
+from weakref import WeakKeyDictionary
 
 from django.db import connection, models, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
-from billing.exceptions import PlanLimitExceeded
-from billing.models import UsageCounter, UsageWarning
+from billing.exceptions import BillingStateChanging, PlanLimitExceeded
+from billing.models import Entitlement, UsageCounter, UsageWarning
 from billing.plans import Plan, Resource
 from billing.selectors import current_tenant, entitlement_get, seats_used, usage_period
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.selectors import tenant_url
 
-_UPSERT = """
-    INSERT INTO {table} (tenant_id, resource, period_start, period_end, used)
-    VALUES (%(tenant)s, %(resource)s, %(start)s, %(end)s, %(count)s)
-    ON CONFLICT (tenant_id, resource, period_start)
-    DO UPDATE SET used = {table}.used + EXCLUDED.used
-    {condition}
-    RETURNING used
+
+class _Entitlements:
+    """Each tenant's entitlement as this process last read it, so a limit check reads nothing
+    before it counts. A copy is never trusted blindly: the counting statement counts only while
+    the row still says what the copy says (`_ENTITLED`), and a stale copy is read again."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._rows: OrderedDict[int, Entitlement] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, tenant: Tenant) -> Entitlement:
+        with self._lock:
+            entitlement = self._rows.get(tenant.pk)
+            if entitlement is not None:
+                self._rows.move_to_end(tenant.pk)
+                return entitlement
+        return self.reload(tenant)
+
+    def reload(self, tenant: Tenant) -> Entitlement:
+        entitlement = entitlement_get(tenant=tenant)
+        with self._lock:
+            self._rows[tenant.pk] = entitlement
+            self._rows.move_to_end(tenant.pk)
+            while len(self._rows) > self.SIZE:
+                self._rows.popitem(last=False)
+        return entitlement
+
+    def forget(self, tenant_id: int) -> None:
+        with self._lock:
+            self._rows.pop(tenant_id, None)
+
+
+entitlements = _Entitlements()
+
+# The entitlement the check read is still the tenant's: the same values of the fields limits
+# depend on, or still no row at all. (Table and field names come from the model, not from input.)
+_ENTITLED = "SELECT 1 FROM {table} WHERE tenant_id = %s{fields}".format(  # noqa: S608
+    table=f"public.{Entitlement._meta.db_table}",
+    fields="".join(f" AND {field} IS NOT DISTINCT FROM %s" for field in Entitlement.LIMIT_FIELDS),
+)
+_NOT_ENTITLED = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = %s)".format(  # noqa: S608
+    table=f"public.{Entitlement._meta.db_table}"
+)
+_COUNTER = f"public.{UsageCounter._meta.db_table}"
+# Count the new objects in the period's counter, unless that passes the limit, then insert the
+# guarded row (if any) only when counted: one statement, one round trip, atomic on its own.
+_COUNT = """
+    WITH entitled AS ({entitled}),
+    counted AS (
+        INSERT INTO {counter} AS counter (tenant_id, resource, period_start, period_end, used)
+        SELECT %s, %s, %s, %s, %s FROM entitled
+        ON CONFLICT (tenant_id, resource, period_start)
+        DO UPDATE SET used = counter.used + EXCLUDED.used {within_limit}
+        RETURNING counter.used
+    ){created}
+    SELECT EXISTS (SELECT 1 FROM entitled), (SELECT used FROM counted){returned}
+"""
+_CREATED = ", created AS ({head} SELECT {values} FROM counted {returning})"
+_CREATED_RETURNED = ", created.* FROM (SELECT 1) AS one LEFT JOIN created ON TRUE"
+# The same for the common case, a little cheaper: the period's counter exists, the entitlement is
+# as read, and the limit is not reached. No row back means one of them is not so (`_COUNT` tells).
+_COUNT_COMMON = """
+    WITH counted AS (
+        UPDATE {counter} AS counter SET used = counter.used + %s
+        WHERE counter.tenant_id = %s AND counter.resource = %s AND counter.period_start = %s
+        {within_limit} AND EXISTS ({entitled})
+        RETURNING counter.used
+    ){created}
+    SELECT counted.used, created.* FROM counted, created
 """
 
 
-def _refusal(
-    *, tenant: Tenant, plan: Plan, resource: Resource, used: int, period_end
-) -> PlanLimitExceeded:
-    limit = plan.limit(resource)
+@dataclass(frozen=True)
+class _Terms:
+    """What a tenant's entitlement says about one resource at one moment."""
+
+    entitlement: Entitlement
+    plan: Plan
+    limit: int | None
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, entitlement: Entitlement, resource: Resource, now: datetime) -> "_Terms":
+        plan = entitlement.effective_plan(now)
+        start, end = usage_period(entitlement=entitlement, now=now)
+        return cls(entitlement, plan, plan.limit(resource), start, end)
+
+
+def _count(
+    *,
+    tenant: Tenant,
+    resource: Resource,
+    count: int,
+    now: datetime,
+    insert: tuple[tuple[str, str, str], list] | None = None,
+) -> tuple[_Terms, int, tuple]:
+    """Count `count` objects of a periodic resource, and run `insert` (Django's INSERT statement
+    in parts, and its parameters) in the same statement. Returns the terms, the new usage and the
+    inserted row's returned values; raises PlanLimitExceeded (nothing counted or inserted) past
+    the limit, having read the entitlement again if this process's copy was out of date."""
+    created, created_params = "", []
+    if insert is not None:
+        (head, values, returning), created_params = insert
+        created = _CREATED.format(head=head, values=values, returning=returning)
+    for _ in range(3):
+        terms = _Terms.of(entitlements.get(tenant), resource, now)
+        if terms.limit is not None and count > terms.limit:
+            raise _refusal(tenant=tenant, terms=terms, resource=resource)
+        entitled, entitled_params = _entitled(tenant, terms.entitlement)
+        key = [tenant.pk, str(resource), terms.start]
+        with connection.cursor() as cursor:
+            if insert is not None:
+                within_limit, limit_params = "", []
+                if terms.limit is not None:
+                    within_limit, limit_params = "AND counter.used + %s <= %s", [count, terms.limit]
+                statement = _COUNT_COMMON.format(
+                    counter=_COUNTER, within_limit=within_limit, entitled=entitled, created=created
+                )
+                params = [count, *key, *limit_params, *entitled_params, *created_params]
+                if (found := _execute_prepared(cursor, statement, params)) is not None:
+                    used, *row = found
+                    return _counted(tenant, resource, terms, used, row)
+            within_limit, limit_params = "", []
+            if terms.limit is not None:
+                within_limit, limit_params = (
+                    "WHERE counter.used + EXCLUDED.used <= %s",
+                    [terms.limit],
+                )
+            statement = _COUNT.format(
+                entitled=entitled, counter=_COUNTER, within_limit=within_limit, created=created,
+                returned=_CREATED_RETURNED if insert is not None else "",
+            )  # fmt: skip
+            params = [*entitled_params, *key, terms.end, count, *limit_params, *created_params]
+            still_entitled, used, *row = _execute_prepared(cursor, statement, params)
+        if not still_entitled:
+            entitlements.forget(tenant.pk)  # changed since this process read it
+            continue
+        if used is None:
+            raise _refusal(tenant=tenant, terms=terms, resource=resource)
+        return _counted(tenant, resource, terms, used, row)
+    raise BillingStateChanging("The plan of this workspace is changing; try again in a moment.")
+
+
+def _counted(
+    tenant: Tenant, resource: Resource, terms: "_Terms", used: int, row: list
+) -> tuple["_Terms", int, tuple]:
+    if terms.limit:
+        _warn_once(
+            tenant=tenant, resource=resource, start=terms.start, used=used, limit=terms.limit
+        )
+    return terms, used, tuple(row)
+
+
+_prepared: "WeakKeyDictionary[object, set[str]]" = WeakKeyDictionary()
+
+
+def _execute_prepared(cursor, statement: str, params: list) -> tuple | None:
+    """Run `statement` as a prepared statement of the connection's session, so PostgreSQL plans
+    it once per connection (planning it would cost more than running it). PostgreSQL makes the
+    plan again when the search path (the tenant) or a table changes."""
+    name, numbered = _prepared_form(statement)
+    prepared = _prepared.setdefault(cursor.connection, set())
+    if name not in prepared:
+        cursor.execute(f"PREPARE {name} AS {numbered}")
+        prepared.add(name)
+    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+    return cursor.fetchone()
+
+
+@lru_cache(maxsize=256)
+def _prepared_form(statement: str) -> tuple[str, str]:
+    """A statement's name in the session, and its text with numbered parameters ($1, $2, ...)."""
+    numbered = itertools.count(1)
+    return (
+        "billing_count_" + hashlib.blake2b(statement.encode(), digest_size=8).hexdigest(),
+        re.sub("%s", lambda _: f"${next(numbered)}", statement),
+    )
+
+
+def _entitled(tenant: Tenant, entitlement: Entitlement) -> tuple[str, list]:
+    if entitlement.pk is None:
+        return _NOT_ENTITLED, [tenant.pk]
+    values = [getattr(entitlement, field) for field in Entitlement.LIMIT_FIELDS]
+    return _ENTITLED, [tenant.pk, *values]
+
+
+def _refusal(*, tenant: Tenant, terms: _Terms, resource: Resource) -> PlanLimitExceeded:
+    if resource == Resource.USERS:
+        used, period_end = seats_used(tenant=tenant), None
+    else:
+        used, period_end = _used(tenant, resource, terms.start), terms.end
     noun = "users" if resource == Resource.USERS else f"{resource} per period"
     return PlanLimitExceeded(
-        f"Your {plan.name} plan allows {limit} {noun}; {used} are used.",
+        f"Your {terms.plan.name} plan allows {terms.limit} {noun}; {used} are used.",
         extra={
             "resource": str(resource),
-            "plan": plan.code,
-            "limit": limit,
+            "plan": terms.plan.code,
+            "limit": terms.limit,
             "used": used,
             "period_end": period_end.isoformat().replace("+00:00", "Z") if period_end else None,
             "upgrade_url": tenant_url(tenant=tenant) + "billing/pricing/",
@@ -57,34 +246,15 @@ def plan_limit_reserve(
 
     Call it inside the transaction of the insert it guards: the counter's update is one statement
     and needs no transaction of its own, so a refusal leaves the caller's transaction usable.
+    (A single `save()` needs no call: its insert rides in the counting statement.)
     """
     tenant = tenant or current_tenant()
     now = now or timezone.now()
     if resource == Resource.USERS:
         with transaction.atomic():
             return _reserve_seats(tenant=tenant, count=count, now=now)
-    entitlement = entitlement_get(tenant=tenant)
-    plan = entitlement.effective_plan(now)
-    limit = plan.limit(resource)
-    start, end = usage_period(entitlement=entitlement, now=now)
-    if limit is not None and count > limit:
-        used = _used(tenant, resource, start)
-        raise _refusal(tenant=tenant, plan=plan, resource=resource, used=used, period_end=end)
-    table = f"public.{UsageCounter._meta.db_table}"
-    condition = f"WHERE {table}.used + EXCLUDED.used <= %(limit)s" if limit is not None else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _UPSERT.format(table=table, condition=condition),
-            {"tenant": tenant.pk, "resource": str(resource), "start": start, "end": end,
-             "count": count, "limit": limit},
-        )  # fmt: skip
-        row = cursor.fetchone()
-    if row is None:
-        used = _used(tenant, resource, start)
-        raise _refusal(tenant=tenant, plan=plan, resource=resource, used=used, period_end=end)
-    if limit:
-        _warn_once(tenant=tenant, resource=resource, start=start, used=row[0], limit=limit)
-    return row[0]
+    _, used, _ = _count(tenant=tenant, resource=resource, count=count, now=now)
+    return used
 
 
 WARNING_THRESHOLDS = (80, 100)
@@ -119,13 +289,10 @@ def _used(tenant: Tenant, resource: Resource, period_start) -> int:
 def _reserve_seats(*, tenant: Tenant, count: int, now: datetime) -> int:
     """Seats are active users now: the tenant's row lock makes concurrent adds take turns."""
     Tenant.objects.select_for_update().only("pk").get(pk=tenant.pk)
-    plan = entitlement_get(tenant=tenant).effective_plan(now)
+    terms = _Terms.of(entitlement_get(tenant=tenant), Resource.USERS, now)
     used = seats_used(tenant=tenant)
-    limit = plan.limit(Resource.USERS)
-    if limit is not None and used + count > limit:
-        raise _refusal(
-            tenant=tenant, plan=plan, resource=Resource.USERS, used=used, period_end=None
-        )
+    if terms.limit is not None and used + count > terms.limit:
+        raise _refusal(tenant=tenant, terms=terms, resource=Resource.USERS)
     return used + count
 
 
@@ -141,22 +308,73 @@ class PlanLimitedManager(models.Manager):
 
 
 class PlanLimitedModel(models.Model):
-    """A model whose new rows count against a plan limit, whichever path saves them."""
+    """A model whose new rows count against a plan limit, whichever path saves them.
+
+    The hook is the insert itself (`_do_insert`, which every `save()` of a new row reaches): for
+    periodic resources the row's INSERT runs inside the counting statement, so enforcement costs
+    no extra round trip; seats are counted under the tenant's lock first.
+    """
 
     limited_resource: Resource
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
-        if not (self._state.adding and self.counts_against_limit()):
-            return super().save(*args, **kwargs)
-        with transaction.atomic():
-            plan_limit_reserve(resource=self.limited_resource)
-            return super().save(*args, **kwargs)
-
     def counts_against_limit(self) -> bool:
         return _counts_here()
+
+    def save_base(self, *args, **kwargs):
+        """Django marks the transaction for rollback on any error out of a save; a refusal comes
+        from a statement that succeeded and wrote nothing, so a transaction it found usable is
+        left usable (as `plan_limit_reserve` leaves it)."""
+        connection = transaction.get_connection(kwargs.get("using"))  # save() always passes it
+        usable = not connection.needs_rollback
+        try:
+            return super().save_base(*args, **kwargs)
+        except PlanLimitExceeded:
+            if usable and connection.in_atomic_block:
+                connection.needs_rollback, connection.rollback_exc = False, None
+            raise
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        if not self.counts_against_limit():
+            return super()._do_insert(manager, using, fields, returning_fields, raw)
+        if self.limited_resource == Resource.USERS:
+            with transaction.atomic(using=using):
+                plan_limit_reserve(resource=Resource.USERS)
+                return super()._do_insert(manager, using, fields, returning_fields, raw)
+        query = InsertQuery(type(self))
+        query.insert_values(fields, [self], raw=raw)
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = returning_fields
+        [(sql, params)] = compiler.as_sql()
+        _, _, row = _count(
+            tenant=current_tenant(),
+            resource=self.limited_resource,
+            count=1,
+            now=timezone.now(),
+            insert=(_insert_parts(sql), list(params)),
+        )
+        if not returning_fields:
+            return []
+        columns = [field.get_col(self._meta.db_table) for field in returning_fields]
+        rows = [row]
+        if converters := compiler.get_converters(columns):
+            rows = compiler.apply_converters(rows, converters)
+        return list(rows)
+
+
+def _insert_parts(sql: str) -> tuple[str, str, str]:
+    """Django's `INSERT INTO t (...) VALUES (...) RETURNING ...` as its head, its values and its
+    RETURNING clause, so the values can come from a SELECT instead."""
+    head, found, rest = sql.partition(" VALUES (")
+    values, returning = rest, ""
+    if " RETURNING " in rest:
+        values, _, returning = rest.rpartition(" RETURNING ")
+        returning = f"RETURNING {returning}"
+    if not (found and head.startswith("INSERT INTO ") and values.endswith(")")):
+        raise ValueError(f"Unexpected INSERT statement: {sql}")
+    return head, values[:-1], returning
 
 
 def _counts_here() -> bool:

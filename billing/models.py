@@ -33,8 +33,8 @@ LIVE_STATUSES = (
 class Entitlement(models.Model):
     """What a tenant may do, derived from its Stripe subscription as Stripe has it now.
 
-    One row per tenant, read by every limit check in one indexed query; recomputed after each
-    billing event and never by calling Stripe on a request path.
+    One row per tenant, recomputed after each billing event and never by calling Stripe on a
+    request path. Limit checks keep a copy per process and compare it in their own statement.
     """
 
     tenant = models.OneToOneField(
@@ -59,6 +59,10 @@ class Entitlement(models.Model):
     stripe_customer_id = models.CharField(max_length=255, blank=True)
     stripe_subscription_id = models.CharField(max_length=255, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # What the plan and period in force depend on; a limit check's copy of the row is current
+    # while these match the table (billing.limits).
+    LIMIT_FIELDS = ("subscribed_plan", "status", "period_start", "period_end", "grace_until")
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.subscribed_plan} ({self.status})"

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from billing.exceptions import PlanLimitExceeded
 from billing.limits import plan_limit_reserve
-from billing.models import UsageCounter, UsageWarning
+from billing.models import Entitlement, UsageCounter, UsageWarning
 from billing.plans import Resource
 from billing.selectors import calendar_month
 from escrows.models import Escrow
@@ -145,6 +145,30 @@ def test_upgrade_lifts_the_limit_at_once_and_unlimited_plans_still_count(tenant_
         for _ in range(3):
             escrow_create(**escrow_fields(shipment))
     assert used(tenant_a, "escrows") == 8
+
+
+def test_a_plan_change_made_elsewhere_applies_to_the_next_create(tenant_a):
+    """This process keeps a copy of the entitlement; a change it never saw (a queryset update, as
+    another process's would be) must still apply to the very next create, both ways."""
+    on_plan(tenant_a, "enterprise")
+    shipment = fill_escrows(tenant_a, 7)  # the copy now says Enterprise
+    Entitlement.objects.filter(tenant=tenant_a).update(subscribed_plan="free")
+    with schema_context(tenant_a.schema_name), pytest.raises(PlanLimitExceeded) as refused:
+        escrow_create(**escrow_fields(shipment))
+    assert (refused.value.extra["plan"], refused.value.extra["used"]) == ("free", 7)
+    Entitlement.objects.filter(tenant=tenant_a).update(subscribed_plan="pro")
+    with schema_context(tenant_a.schema_name):
+        escrow_create(**escrow_fields(shipment))
+    assert used(tenant_a, "escrows") == 8
+
+
+def test_each_tenant_counts_and_stores_its_own_creates_on_one_connection(tenant_a, tenant_b):
+    for tenant in (tenant_a, tenant_b, tenant_a, tenant_a, tenant_b):
+        make_shipment(tenant)
+    for tenant, created in ((tenant_a, 3), (tenant_b, 2)):
+        with schema_context(tenant.schema_name):
+            assert Shipment.objects.count() == created
+        assert used(tenant, "shipments") == created
 
 
 def test_downgrade_over_the_seat_limit_keeps_users_and_refuses_new_ones_until_it_fits(tenant_a):
