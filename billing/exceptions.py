@@ -25,6 +25,10 @@ class NoSubscription(Conflict):
     code = "no_subscription"
 
 
+class NotPastDue(Conflict):
+    code = "not_past_due"
+
+
 class PlanNotAvailable(ServiceUnavailable):
     """The plan's price is not in Stripe yet (billing_sync_plans has not run)."""
 

@@ -3,8 +3,9 @@
 from datetime import datetime
 
 from django.db import models
+from djstripe.models import WebhookEventTrigger
 
-from billing.plans import FREE, PLAN_CHOICES, Interval, Plan, Resource, plan_by_code
+from billing.plans import FREE, PAID_PLANS, PLAN_CHOICES, Interval, Plan, Resource, plan_by_code
 
 
 class SubscriptionStatus(models.TextChoices):
@@ -55,20 +56,57 @@ class Entitlement(models.Model):
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)
     grace_until = models.DateTimeField(null=True, blank=True)
+    grace_extended_until = models.DateTimeField(
+        null=True, blank=True, help_text="Set by staff: the grace period lasts at least this long."
+    )
     cancel_at_period_end = models.BooleanField(default=False)
     stripe_customer_id = models.CharField(max_length=255, blank=True)
     stripe_subscription_id = models.CharField(max_length=255, blank=True)
+    comp_plan = models.CharField(
+        max_length=20,
+        choices=[(plan.code, plan.name) for plan in PAID_PLANS],
+        blank=True,
+        help_text="A complimentary plan given by staff, without a Stripe subscription.",
+    )
+    comp_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     # What the plan and period in force depend on; a limit check's copy of the row is current
     # while these match the table (billing.limits).
-    LIMIT_FIELDS = ("subscribed_plan", "status", "period_start", "period_end", "grace_until")
+    LIMIT_FIELDS = (
+        "subscribed_plan", "status", "period_start", "period_end", "grace_until",
+        "comp_plan", "comp_until",
+    )  # fmt: skip
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(comp_plan="", comp_until__isnull=True)
+                | (~models.Q(comp_plan="") & models.Q(comp_until__isnull=False)),
+                name="billing_entitlement_comp_plan_has_an_end",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.subscribed_plan} ({self.status})"
 
     def effective_plan(self, now: datetime) -> Plan:
-        """The plan whose limits apply at `now` (see PRODUCT.md, subscription state)."""
+        """The plan whose limits apply at `now`: the better of what the subscription gives (see
+        PRODUCT.md, subscription state) and a complimentary plan still running."""
+        paid = self._subscription_plan(now)
+        if self.is_comp(now) and plan_by_code(self.comp_plan).rank > paid.rank:
+            return plan_by_code(self.comp_plan)
+        return paid
+
+    def is_comp(self, now: datetime) -> bool:
+        """A complimentary plan is running (it may still be outranked by a paid one)."""
+        return bool(self.comp_plan and self.comp_until and now < self.comp_until)
+
+    def on_comp(self, now: datetime) -> bool:
+        """The plan in force is the complimentary one: shown as "comp" everywhere."""
+        return self.is_comp(now) and self.effective_plan(now).code == self.comp_plan
+
+    def _subscription_plan(self, now: datetime) -> Plan:
         subscribed = plan_by_code(self.subscribed_plan)
         if self.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
             return subscribed
@@ -130,3 +168,12 @@ class UsageWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.resource} {self.threshold}%"
+
+
+class StripeWebhook(WebhookEventTrigger):
+    """dj-stripe's record of each webhook delivery, as platform staff see and reprocess it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "Stripe webhook"
+        permissions = [("reprocess_stripewebhook", "Can reprocess a Stripe webhook")]

@@ -66,14 +66,15 @@ def calendar_month(now: datetime) -> tuple[datetime, datetime]:
 
 
 def usage_period(*, entitlement: Entitlement, now: datetime) -> tuple[datetime, datetime]:
-    """A paying tenant's subscription period, else the calendar month (UTC).
+    """A paying tenant's subscription period, else (Free, or a complimentary plan) the calendar
+    month (UTC).
 
     Past the known period's end (a renewal not yet confirmed by Stripe) the period rolls forward
     from that end, so the counter it opens is the one the confirmed renewal will name.
     """
     plan = entitlement.effective_plan(now)
     start, end = entitlement.period_start, entitlement.period_end
-    if plan.is_free or not (start and end and start < end):
+    if plan.is_free or entitlement.on_comp(now) or not (start and end and start < end):
         return calendar_month(now)
     while now >= end:
         start, end = end, end + (end - start)

@@ -8,6 +8,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from djstripe.models import Customer, Invoice, Subscription
 from djstripe.settings import djstripe_settings
 
 from billing import stripe_api
-from billing.exceptions import NoSubscription, PlanNotAvailable, SubscriptionExists
+from billing.exceptions import NoSubscription, NotPastDue, PlanNotAvailable, SubscriptionExists
 from billing.models import LIVE_STATUSES, Entitlement, SubscriptionStatus
 from billing.plans import FREE, Interval, Plan, Resource
 from billing.selectors import (
@@ -34,14 +35,17 @@ from loginexus.tenancy.selectors import tenant_url
 logger = logging.getLogger(__name__)
 
 
-def _grace_until(facts: SubscriptionFacts) -> datetime | None:
+def _grace_until(
+    facts: SubscriptionFacts, *, extended_until: datetime | None = None
+) -> datetime | None:
     """Grace runs from the first failed payment: the creation of the unpaid invoice, as Stripe
-    recorded it, so reprocessing an event never moves it."""
+    recorded it, so reprocessing an event never moves it. Staff may have extended it."""
     if facts.status != SubscriptionStatus.PAST_DUE:
         return None
     invoice = Invoice.objects.filter(id=facts.latest_invoice_id).first()
     failed_at = invoice.created if invoice and invoice.created else facts.period_start
-    return (failed_at or timezone.now()) + timedelta(days=settings.BILLING_GRACE_DAYS)
+    grace = (failed_at or timezone.now()) + timedelta(days=settings.BILLING_GRACE_DAYS)
+    return max(grace, extended_until) if extended_until else grace
 
 
 @transaction.atomic
@@ -64,7 +68,9 @@ def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
         entitlement.interval = facts.interval or ""
         entitlement.period_start = facts.period_start
         entitlement.period_end = facts.period_end
-        entitlement.grace_until = _grace_until(facts)
+        entitlement.grace_until = _grace_until(
+            facts, extended_until=entitlement.grace_extended_until
+        )
         entitlement.cancel_at_period_end = facts.cancel_at_period_end
         entitlement.stripe_subscription_id = facts.id
     entitlement.full_clean(exclude=["tenant"], validate_unique=False)
@@ -191,6 +197,56 @@ def entitlement_reconcile(*, tenant: Tenant) -> Entitlement:
             stripe_api.subscription_retrieve(subscription_id=facts.id)
         )
     return entitlement_refresh(tenant=tenant)
+
+
+def tenant_resync(*, tenant: Tenant) -> Entitlement:
+    """Staff: make the local copy of the tenant's customer, subscriptions and recent invoices
+    what Stripe has now (events may have been missed), then recompute the entitlement."""
+    customer = customer_get(tenant=tenant)
+    if customer is not None:
+        Customer.sync_from_stripe_data(stripe_api.customer_retrieve(customer_id=customer.id))
+        for subscription in stripe_api.subscriptions_of(customer_id=customer.id):
+            Subscription.sync_from_stripe_data(subscription)
+        for invoice in stripe_api.invoices_of(customer_id=customer.id):
+            Invoice.sync_from_stripe_data(invoice)
+    return entitlement_refresh(tenant=tenant)
+
+
+@transaction.atomic
+def grace_extend(*, tenant: Tenant, until: datetime) -> Entitlement:
+    """Staff: a tenant whose payment failed keeps its plan until `until` (a later date than its
+    grace ends now); later recomputations keep the extension."""
+    entitlement = Entitlement.objects.select_for_update().filter(tenant=tenant).first()
+    if entitlement is None or entitlement.status != SubscriptionStatus.PAST_DUE:
+        raise NotPastDue("Only a tenant whose subscription is past due has a grace period.")
+    if until <= max(timezone.now(), entitlement.grace_until or timezone.now()):
+        raise ValidationError({"until": ["Choose a time after the current end of grace."]})
+    entitlement.grace_extended_until = entitlement.grace_until = until
+    entitlement.save()
+    return entitlement
+
+
+@transaction.atomic
+def comp_plan_grant(*, tenant: Tenant, plan: Plan, until: datetime) -> Entitlement:
+    """Staff: the tenant gets `plan` free of charge until `until`, with no Stripe subscription.
+    A better plan the tenant pays for still wins; the pages say "comp" while it applies."""
+    if plan.is_free:
+        raise ValidationError({"plan": ["A complimentary plan is a paid plan."]})
+    if until <= timezone.now():
+        raise ValidationError({"until": ["Choose a time in the future."]})
+    entitlement, _ = Entitlement.objects.select_for_update().get_or_create(tenant=tenant)
+    entitlement.comp_plan, entitlement.comp_until = plan.code, until
+    entitlement.full_clean(exclude=["tenant"], validate_unique=False)
+    entitlement.save()
+    return entitlement
+
+
+@transaction.atomic
+def comp_plan_end(*, tenant: Tenant) -> Entitlement:
+    entitlement, _ = Entitlement.objects.select_for_update().get_or_create(tenant=tenant)
+    entitlement.comp_plan, entitlement.comp_until = "", None
+    entitlement.save()
+    return entitlement
 
 
 def usage_warning_send(*, tenant: Tenant, resource: Resource, threshold: int) -> int:

@@ -85,6 +85,24 @@ def subscription_retrieve(*, subscription_id: str):
         return stripe.Subscription.retrieve(subscription_id, **_key())
 
 
+def customer_retrieve(*, customer_id: str):
+    with stripe_errors():
+        return stripe.Customer.retrieve(customer_id, **_key())
+
+
+def subscriptions_of(*, customer_id: str) -> list:
+    """Every subscription of the customer, ended ones included."""
+    with stripe_errors():
+        listing = stripe.Subscription.list(customer=customer_id, status="all", limit=100, **_key())
+        return list(listing.auto_paging_iter())
+
+
+def invoices_of(*, customer_id: str, limit: int = 24) -> list:
+    """The customer's newest invoices."""
+    with stripe_errors():
+        return list(stripe.Invoice.list(customer=customer_id, limit=limit, **_key()).data)
+
+
 def subscription_modify(*, subscription_id: str, **changes: Any):
     with stripe_errors():
         return stripe.Subscription.modify(subscription_id, **changes, **_key())

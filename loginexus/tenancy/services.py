@@ -1,7 +1,8 @@
-"""Writes of tenancy: provisioning a tenant (cloned schema, domain, first admin)."""
+"""Writes of tenancy: provisioning a tenant (cloned schema, domain, first admin), suspending it."""
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -51,4 +52,23 @@ def public_tenant_ensure() -> Tenant:
     Domain.objects.update_or_create(
         domain=settings.BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True}
     )
+    return tenant
+
+
+@transaction.atomic
+def tenant_suspend(*, tenant: Tenant, reason: str) -> Tenant:
+    """Staff: the tenant's hosts answer with a suspended page; its data stays as it is."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    tenant.suspended_at = tenant.suspended_at or timezone.now()
+    tenant.suspended_reason = reason
+    tenant.full_clean(exclude=["slug", "schema_name"], validate_unique=False)
+    tenant.save(update_fields=["suspended_at", "suspended_reason"])
+    return tenant
+
+
+@transaction.atomic
+def tenant_unsuspend(*, tenant: Tenant) -> Tenant:
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    tenant.suspended_at, tenant.suspended_reason = None, ""
+    tenant.save(update_fields=["suspended_at", "suspended_reason"])
     return tenant
