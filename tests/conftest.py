@@ -124,6 +124,28 @@ def logged_in(client: Client, tenant: Tenant, user) -> Client:
     return client
 
 
+def staff_member(*, email: str = "staff@loginexus.example", permissions: tuple[str, ...] = ()):
+    """Platform staff in the public schema: `is_staff`, with the given permissions
+    ("app_label.codename"), and nothing else."""
+    from django.contrib.auth.models import Permission
+
+    staff = get_user_model().objects.create_user(email, PASSWORD, is_staff=True)
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        staff.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return get_user_model().objects.get(pk=staff.pk)  # no cached permissions
+
+
+@pytest.fixture
+def superuser_client(public_client) -> Client:
+    """The public host's admin, logged in as a superuser (every permission)."""
+    superuser = get_user_model().objects.create_superuser("root@loginexus.example", PASSWORD)
+    public_client.force_login(superuser)
+    return public_client
+
+
 @pytest.fixture
 def admin_client_a(client_a, tenant_a) -> Client:
     return logged_in(client_a, tenant_a, admin_of(tenant_a))
