@@ -36,6 +36,9 @@ class BillingStateSerializer(serializers.Serializer):
     period_end = serializers.DateTimeField()
     grace_until = serializers.DateTimeField(allow_null=True)
     cancel_at_period_end = serializers.BooleanField()
+    comp_until = serializers.DateTimeField(
+        allow_null=True, help_text="Set while the plan is complimentary (given by LogiNexus)."
+    )
     usage = serializers.DictField(child=UsageSerializer())
 
 
@@ -51,6 +54,7 @@ def billing_state_data(tenant) -> dict:
             "period_end": state.period_end,
             "grace_until": entitlement.grace_until if state.in_grace else None,
             "cancel_at_period_end": entitlement.cancel_at_period_end,
+            "comp_until": entitlement.comp_until if state.on_comp else None,
             "usage": {
                 str(resource): {"used": usage.used, "limit": usage.limit}
                 for resource, usage in state.usage.items()

@@ -19,6 +19,7 @@ def billing(request) -> dict:
     now = timezone.now()
     return {
         "billing_plan": entitlement.effective_plan(now),
+        "billing_on_comp": entitlement.on_comp(now),
         "billing_past_due": entitlement.status == SubscriptionStatus.PAST_DUE,
         "billing_grace_until": entitlement.grace_until if entitlement.in_grace(now) else None,
     }

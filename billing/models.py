@@ -1,6 +1,7 @@
 """Billing state in the public schema: each tenant's entitlements and its usage per period."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import models
 from djstripe.models import WebhookEventTrigger
@@ -29,6 +30,9 @@ LIVE_STATUSES = (
     SubscriptionStatus.UNPAID,
     SubscriptionStatus.PAUSED,
 )
+
+# Statuses whose subscription is paid for (or being collected): they count in revenue.
+REVENUE_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
 
 class Entitlement(models.Model):
@@ -105,6 +109,18 @@ class Entitlement(models.Model):
     def on_comp(self, now: datetime) -> bool:
         """The plan in force is the complimentary one: shown as "comp" everywhere."""
         return self.is_comp(now) and self.effective_plan(now).code == self.comp_plan
+
+    def monthly_revenue(self) -> Decimal:
+        """What the Stripe subscription brings in per month (its MRR): a yearly price counts a
+        twelfth; trials, complimentary plans and ended subscriptions bring nothing."""
+        if self.status not in REVENUE_STATUSES or not self.interval:
+            return Decimal("0.00")
+        plan = plan_by_code(self.subscribed_plan)
+        if plan.is_free:
+            return Decimal("0.00")
+        interval = Interval(self.interval)
+        months = 12 if interval == Interval.YEAR else 1
+        return (plan.price(interval) / months).quantize(Decimal("0.01"))
 
     def _subscription_plan(self, now: datetime) -> Plan:
         subscribed = plan_by_code(self.subscribed_plan)

@@ -38,6 +38,7 @@ class BillingState:
     period_start: datetime
     period_end: datetime
     in_grace: bool
+    on_comp: bool
     usage: dict[Resource, Usage]
 
 
@@ -116,6 +117,7 @@ def billing_state_get(*, tenant: Tenant, now: datetime) -> BillingState:
         period_start=period_start,
         period_end=period_end,
         in_grace=entitlement.in_grace(now),
+        on_comp=entitlement.on_comp(now),
         usage=usage_get(tenant=tenant, entitlement=entitlement, now=now),
     )
 

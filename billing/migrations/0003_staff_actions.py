@@ -4,44 +4,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0002_usage_warning'),
-        ('djstripe', '0003_2_11'),
-        ('tenancy', '0003_staff_actions'),
+        ("billing", "0002_usage_warning"),
+        ("djstripe", "0003_2_11"),
+        ("tenancy", "0003_staff_actions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StripeWebhook',
-            fields=[
-            ],
+            name="StripeWebhook",
+            fields=[],
             options={
-                'verbose_name': 'Stripe webhook',
-                'permissions': [('reprocess_stripewebhook', 'Can reprocess a Stripe webhook')],
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "Stripe webhook",
+                "permissions": [("reprocess_stripewebhook", "Can reprocess a Stripe webhook")],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('djstripe.webhookeventtrigger',),
+            bases=("djstripe.webhookeventtrigger",),
         ),
         migrations.AddField(
-            model_name='entitlement',
-            name='comp_plan',
-            field=models.CharField(blank=True, choices=[('pro', 'Pro'), ('enterprise', 'Enterprise')], help_text='A complimentary plan given by staff, without a Stripe subscription.', max_length=20),
+            model_name="entitlement",
+            name="comp_plan",
+            field=models.CharField(
+                blank=True,
+                choices=[("pro", "Pro"), ("enterprise", "Enterprise")],
+                help_text="A complimentary plan given by staff, without a Stripe subscription.",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='entitlement',
-            name='comp_until',
+            model_name="entitlement",
+            name="comp_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='entitlement',
-            name='grace_extended_until',
-            field=models.DateTimeField(blank=True, help_text='Set by staff: the grace period lasts at least this long.', null=True),
+            model_name="entitlement",
+            name="grace_extended_until",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Set by staff: the grace period lasts at least this long.",
+                null=True,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entitlement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('comp_plan', ''), ('comp_until__isnull', True)), models.Q(models.Q(('comp_plan', ''), _negated=True), ('comp_until__isnull', False)), _connector='OR'), name='billing_entitlement_comp_plan_has_an_end'),
+            model_name="entitlement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("comp_plan", ""), ("comp_until__isnull", True)),
+                    models.Q(
+                        models.Q(("comp_plan", ""), _negated=True), ("comp_until__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="billing_entitlement_comp_plan_has_an_end",
+            ),
         ),
     ]

@@ -1,10 +1,183 @@
-"""Staff screens for tenants and their domains (public host only)."""
+"""Staff screens for tenants (public host only): who pays for what, how much they use, and the
+actions that repair a tenant's billing: re-sync, grace, complimentary plan, suspension."""
 
-from django.contrib import admin
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from billing.plans import PLANS, Resource, plan_by_code
+from billing.services import comp_plan_end, comp_plan_grant, grace_extend, tenant_resync
+from billing.tenant_overview import (
+    entitlement_of,
+    standings,
+    stripe_records,
+    tenant_admins,
+    tenant_ids_where,
+    tenants_for_staff,
+    usage_history,
+)
+from loginexus.exceptions import ApplicationError
+from loginexus.tenancy.forms import CompPlanForm, ConfirmForm, GraceExtendForm, SuspendForm
 from loginexus.tenancy.models import Domain, Tenant
 from loginexus.tenancy.selectors import tenant_url
+from loginexus.tenancy.services import tenant_suspend, tenant_unsuspend
+
+
+@dataclass(frozen=True)
+class StaffAction:
+    """An action on one tenant: confirmed on its own page, permitted, logged."""
+
+    label: str
+    permission: str
+    form: type[forms.Form]
+    run: Callable[[Tenant, dict[str, Any]], Any]
+    done: Callable[[dict[str, Any]], str]
+    shown: Callable[[Tenant], bool] = lambda tenant: True
+
+
+STAFF_ACTIONS: dict[str, StaffAction] = {
+    "resync": StaffAction(
+        label="Re-sync from Stripe",
+        permission="tenancy.resync_tenant",
+        form=ConfirmForm,
+        run=lambda tenant, data: tenant_resync(tenant=tenant),
+        done=lambda data: "Re-synced from Stripe.",
+    ),
+    "extend-grace": StaffAction(
+        label="Extend grace",
+        permission="tenancy.extend_grace_tenant",
+        form=GraceExtendForm,
+        run=lambda tenant, data: grace_extend(tenant=tenant, until=data["until"]),
+        done=lambda data: f"Extended the grace period until {data['until']:%Y-%m-%d %H:%M} UTC.",
+        shown=lambda tenant: entitlement_of(tenant).status == "past_due",
+    ),
+    "comp": StaffAction(
+        label="Set complimentary plan",
+        permission="tenancy.comp_tenant",
+        form=CompPlanForm,
+        run=lambda tenant, data: comp_plan_grant(
+            tenant=tenant, plan=plan_by_code(data["plan"]), until=data["until"]
+        ),
+        done=lambda data: (
+            f"Set complimentary plan {plan_by_code(data['plan']).name} "
+            f"until {data['until']:%Y-%m-%d %H:%M} UTC."
+        ),
+    ),
+    "end-comp": StaffAction(
+        label="End complimentary plan",
+        permission="tenancy.comp_tenant",
+        form=ConfirmForm,
+        run=lambda tenant, data: comp_plan_end(tenant=tenant),
+        done=lambda data: "Ended the complimentary plan.",
+        shown=lambda tenant: bool(entitlement_of(tenant).comp_plan),
+    ),
+    "suspend": StaffAction(
+        label="Suspend",
+        permission="tenancy.suspend_tenant",
+        form=SuspendForm,
+        run=lambda tenant, data: tenant_suspend(tenant=tenant, reason=data["reason"]),
+        done=lambda data: f"Suspended: {data['reason']}",
+        shown=lambda tenant: not tenant.is_suspended,
+    ),
+    "unsuspend": StaffAction(
+        label="Unsuspend",
+        permission="tenancy.suspend_tenant",
+        form=ConfirmForm,
+        run=lambda tenant, data: tenant_unsuspend(tenant=tenant),
+        done=lambda data: "Unsuspended.",
+        shown=lambda tenant: tenant.is_suspended,
+    ),
+}
+
+
+class StandingFilter(admin.SimpleListFilter):
+    """A filter on what the tenant's standing says now (computed for all tenants at once)."""
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        keep = self.keep(self.value())
+        return queryset.filter(pk__in=tenant_ids_where(now=timezone.now(), keep=keep))
+
+
+class PlanFilter(StandingFilter):
+    title = "plan in force"
+    parameter_name = "plan"
+
+    def lookups(self, request, model_admin):
+        return [*((plan.code, plan.name) for plan in PLANS.values()), ("comp", "Complimentary")]
+
+    def keep(self, value):
+        if value == "comp":
+            return lambda standing: standing.on_comp
+        return lambda standing: standing.plan.code == value and not standing.on_comp
+
+
+class NearLimitFilter(StandingFilter):
+    title = "usage"
+    parameter_name = "near_limit"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "80 % of a limit or more")]
+
+    def keep(self, value):
+        return lambda standing: standing.near_a_limit
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "subscription status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        from billing.models import SubscriptionStatus
+
+        return SubscriptionStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if self.value() == "none":
+            return queryset.filter(entitlement__status__in=[None, "none"])
+        return queryset.filter(entitlement__status=self.value())
+
+
+class PastDueFilter(admin.SimpleListFilter):
+    title = "past due"
+    parameter_name = "past_due"
+
+    def lookups(self, request, model_admin):
+        return [("in_grace", "Past due, in grace"), ("grace_over", "Past due, grace over")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "in_grace":
+            return queryset.filter(entitlement__status="past_due", entitlement__grace_until__gt=now)
+        if self.value() == "grace_over":
+            return queryset.filter(entitlement__status="past_due").exclude(
+                entitlement__grace_until__gt=now
+            )
+        return queryset
+
+
+class TenantChangeList(ChangeList):
+    """Each page's tenants get their standing in a fixed number of queries."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        page = standings(tenants=self.result_list, now=timezone.now())
+        for tenant in self.result_list:
+            tenant.standing = page[tenant.pk]
 
 
 class DomainInline(admin.TabularInline):
@@ -15,13 +188,29 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "email", "open_link", "created_at")
-    search_fields = ("name", "slug", "email", "schema_name", "domains__domain")
-    list_filter = ("created_at",)
+    list_display = (
+        "slug", "name", "plan_in_force", "subscription_status", "period_end", "grace_end",
+        "shipments_used", "escrows_used", "seats_used", "created_at", "mrr", "open_link",
+    )  # fmt: skip
+    list_filter = (PlanFilter, StatusFilter, PastDueFilter, NearLimitFilter, "created_at")
+    search_fields = ("slug", "name", "email", "domains__domain", "entitlement__stripe_customer_id")
     ordering = ("-created_at",)
-    readonly_fields = ("schema_name", "created_at", "open_link")
-    fields = ("name", "slug", "email", "schema_name", "created_at", "open_link")
+    list_per_page = 50
+    readonly_fields = (
+        "schema_name", "created_at", "open_link", "suspended_at", "suspended_reason",
+    )  # fmt: skip
+    fields = (
+        "name", "slug", "email", "schema_name", "created_at", "open_link",
+        "suspended_at", "suspended_reason",
+    )  # fmt: skip
     inlines = [DomainInline]
+    change_form_template = "admin/tenancy/tenant/change_form.html"
+
+    def get_queryset(self, request):
+        return tenants_for_staff()
+
+    def get_changelist(self, request, **kwargs):
+        return TenantChangeList
 
     def get_readonly_fields(self, request, obj=None):
         # The slug names the schema and the host: fixed once the tenant exists.
@@ -39,6 +228,133 @@ class TenantAdmin(admin.ModelAdmin):
     def open_link(self, tenant: Tenant):
         url = tenant_url(tenant=tenant)
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    @admin.display(description="Plan")
+    def plan_in_force(self, tenant: Tenant) -> str:
+        standing = tenant.standing
+        label = f"{standing.plan.name} (comp)" if standing.on_comp else standing.plan.name
+        return f"{label} · suspended" if tenant.is_suspended else label
+
+    @admin.display(description="Status")
+    def subscription_status(self, tenant: Tenant) -> str:
+        return tenant.standing.entitlement.get_status_display()
+
+    @admin.display(description="Period ends")
+    def period_end(self, tenant: Tenant):
+        return tenant.standing.period_end
+
+    @admin.display(description="Grace ends")
+    def grace_end(self, tenant: Tenant):
+        return tenant.standing.entitlement.grace_until
+
+    def _used(self, tenant: Tenant, resource: Resource) -> str:
+        usage = tenant.standing.usage[resource]
+        return f"{usage.used} / {usage.limit if usage.limit is not None else '∞'}"
+
+    @admin.display(description="Shipments")
+    def shipments_used(self, tenant: Tenant) -> str:
+        return self._used(tenant, Resource.SHIPMENTS)
+
+    @admin.display(description="Escrows")
+    def escrows_used(self, tenant: Tenant) -> str:
+        return self._used(tenant, Resource.ESCROWS)
+
+    @admin.display(description="Seats")
+    def seats_used(self, tenant: Tenant) -> str:
+        return self._used(tenant, Resource.USERS)
+
+    @admin.display(description="MRR (USD)")
+    def mrr(self, tenant: Tenant):
+        return tenant.standing.monthly_revenue
+
+    # The tenant's page: its billing, usage and Stripe records, and the staff actions.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        tenant = self.get_object(request, object_id)
+        if tenant is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        now = timezone.now()
+        standing = standings(tenants=[tenant], now=now)[tenant.pk]
+        context = {
+            "standing": standing,
+            "usage_rows": [(str(resource), usage) for resource, usage in standing.usage.items()],
+            "admins": tenant_admins(tenant=tenant),
+            "history": _history_chart(usage_history(tenant=tenant)),
+            "stripe": stripe_records(tenant=tenant),
+            "staff_actions": [
+                (name, action.label)
+                for name, action in STAFF_ACTIONS.items()
+                if request.user.has_perm(action.permission) and action.shown(tenant)
+            ],
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/staff-action/<slug:action>/",
+                self.admin_site.admin_view(self.staff_action_view),
+                name="tenancy_tenant_staff_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    def staff_action_view(self, request, object_id: str, action: str):
+        """Shows what the action will do and asks for its details; runs it on POST."""
+        tenant = get_object_or_404(self.get_queryset(request), pk=object_id)
+        staff_action = STAFF_ACTIONS.get(action)
+        if staff_action is None or not request.user.has_perm(staff_action.permission):
+            raise PermissionDenied
+        change_url = reverse("admin:tenancy_tenant_change", args=[tenant.pk])
+        form = staff_action.form(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                staff_action.run(tenant, form.cleaned_data)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                message = staff_action.done(form.cleaned_data)
+                self.log_change(request, tenant, f"{staff_action.label}: {message}")
+                self.message_user(request, message, messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": tenant,
+            "title": f"{staff_action.label}: {tenant.name}",
+            "action_label": staff_action.label,
+            "form": form,
+            "change_url": change_url,
+            "entitlement": entitlement_of(tenant),
+        }
+        return TemplateResponse(request, "admin/tenancy/tenant/staff_action.html", context)
+
+
+def _history_chart(history: dict[str, list]) -> list[dict[str, Any]]:
+    """Per resource, its last periods as bars scaled to the busiest one (for a small SVG)."""
+    charts = []
+    for resource, counters in history.items():
+        top = max((counter.used for counter in counters), default=0) or 1
+        charts.append(
+            {
+                "resource": resource,
+                "bars": [
+                    {
+                        "x": 8 + index * 44,
+                        "height": round(60 * counter.used / top),
+                        "y": 70 - round(60 * counter.used / top),
+                        "used": counter.used,
+                        "label": f"{counter.period_start:%b %y}",
+                    }
+                    for index, counter in enumerate(counters)
+                ],
+            }
+        )
+    return charts
 
 
 @admin.register(Domain)

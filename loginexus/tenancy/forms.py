@@ -1,8 +1,10 @@
-"""The signup form: the one place signup input is validated, for the page and the API alike."""
+"""The signup form (the one place signup input is validated, for the page and the API alike),
+and the forms of the staff actions on a tenant."""
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 
+from billing.plans import PAID_PLANS
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.validators import SLUG_MAX_LENGTH, validate_tenant_slug
 
@@ -34,3 +36,29 @@ class SignupForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class ConfirmForm(forms.Form):
+    """A staff action that needs nothing but a confirmation."""
+
+
+def _until_field(label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="UTC.",
+    )
+
+
+class GraceExtendForm(forms.Form):
+    until = _until_field("Grace lasts until")
+
+
+class CompPlanForm(forms.Form):
+    plan = forms.ChoiceField(choices=[(plan.code, plan.name) for plan in PAID_PLANS])
+    until = _until_field("Complimentary until")
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(max_length=200, help_text="Shown to staff, not to the tenant.")
