@@ -10,7 +10,7 @@ from escrows import services
 from escrows.currencies import CURRENCY_CHOICES
 from escrows.models import ESCROW_ACTIONS, MAX_AMOUNT, MIN_AMOUNT, Escrow, EscrowStatus
 from escrows.selectors import escrow_list
-from loginexus.api import error_responses
+from loginexus.api import QueryParameters, error_responses
 from shipments.models import Shipment
 
 
@@ -44,7 +44,7 @@ class EscrowCreateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class EscrowFilterSerializer(serializers.Serializer):
+class EscrowFilterSerializer(QueryParameters):
     """The list's query parameters."""
 
     status = serializers.ChoiceField(

@@ -3,7 +3,8 @@ the error shapes every endpoint documents."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from django_ratelimit.exceptions import Ratelimited
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions as drf_exceptions
@@ -46,6 +47,26 @@ def exception_handler(exc, context):
     return response
 
 
+def not_found(request, exception):
+    """Django's 404 (an address no route matches) for pages; the API's JSON answer under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)
+
+
+class QueryParameters(serializers.Serializer):
+    """A list's query parameters: one given blank is an error, like any other bad value (DRF
+    would quietly ignore it)."""
+
+    def to_internal_value(self, data):
+        blank = {
+            name: ["This field may not be blank."] for name in self.fields if data.get(name) == ""
+        }
+        if blank:
+            raise DrfValidationError(blank)
+        return super().to_internal_value(data)
+
+
 class ErrorSerializer(serializers.Serializer):
     """The body of every error that is not about fields."""
 
@@ -84,8 +105,24 @@ class PlanLimitSerializer(ErrorSerializer):
     upgrade_url = serializers.URLField()
 
 
+# A body that is not JSON at all answers {detail, code}; anything else wrong, field errors.
+BAD_REQUEST = {
+    "anyOf": [
+        FIELD_ERRORS,
+        {
+            "type": "object",
+            "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+            "required": ["detail", "code"],
+        },
+    ],
+    "example": FIELD_ERRORS["example"],
+}
+
+
 _ERRORS = {
-    400: OpenApiResponse(FIELD_ERRORS, description="Field errors: {field: [message]}"),
+    400: OpenApiResponse(
+        BAD_REQUEST, description="Field errors: {field: [message]}, or an unreadable body"
+    ),
     401: OpenApiResponse(ErrorSerializer, description="Not logged in or no valid token"),
     402: OpenApiResponse(PlanLimitSerializer, description="The plan's limit is reached"),
     403: OpenApiResponse(

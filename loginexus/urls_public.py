@@ -21,3 +21,5 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("stripe/webhook/<uuid:endpoint_uuid>/", stripe_webhook, name="stripe-webhook"),
 ]
+
+handler404 = "loginexus.api.not_found"

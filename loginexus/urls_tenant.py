@@ -46,3 +46,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", healthz, name="healthz"),
 ]
+
+handler404 = "loginexus.api.not_found"

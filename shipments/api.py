@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from loginexus.api import error_responses
+from loginexus.api import QueryParameters, error_responses
 from shipments import services
 from shipments.models import MAX_WEIGHT_KG, Shipment, ShipmentStatus
 from shipments.selectors import shipment_list
@@ -51,7 +51,7 @@ class ShipmentPatchSerializer(ShipmentWriteSerializer):
     )
 
 
-class ShipmentFilterSerializer(serializers.Serializer):
+class ShipmentFilterSerializer(QueryParameters):
     """The list's query parameters."""
 
     status = serializers.ChoiceField(

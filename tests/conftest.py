@@ -44,6 +44,12 @@ def django_db_setup(django_test_environment, django_db_blocker, django_db_use_mi
         public_tenant_ensure()
     yield
     with django_db_blocker.unblock():
+        # Threads that served live requests or ran tasks may still hold a connection.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         teardown_databases(databases, verbosity=0)
 
 

@@ -99,7 +99,7 @@ class UserUpdateSerializer(serializers.Serializer):
 
 @extend_schema_view(
     list=extend_schema(
-        responses={200: UserSerializer(many=True), **error_responses(401, 403, 404)},
+        responses={200: UserSerializer(many=True), **error_responses(400, 401, 403, 404)},
         description="Active users first, then by email; paginated.",
     ),
     retrieve=extend_schema(responses={200: UserSerializer, **error_responses(401, 403, 404)}),

@@ -1,5 +1,5 @@
-"""Playwright driving Debian's chromium, headless, against the live server: one browser for the
-session, a fresh context (cookies, storage) per test, a screenshot of each journey's last page."""
+"""Playwright driving Debian's chromium, headless, against the live server: a fresh browser per
+journey, and a screenshot of each journey's last page under test-output/browser/."""
 
 import os
 import shutil
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from tests.billing.conftest import billing_ready  # noqa: F401 (a fixture the journeys use)
 
@@ -20,34 +20,29 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture
+def page(request, monkeypatch) -> Iterator[Page]:
+    """A fresh browser per journey. Playwright's sync API keeps an event loop running in this
+    thread while it is up, so it is up only for the journey, and the journey's own ORM calls
+    (synchronous, between browser steps) are allowed meanwhile."""
     executable = chromium_path()
     if executable is None:
         message = "Debian's chromium is not installed (.ci/run installs it)"
         if os.environ.get("LOGINEXUS_REQUIRE_BROWSER"):
             pytest.fail(message)
         pytest.skip(message)
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the journeys make
-    # between browser steps are synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_FLAGS
         )
-        yield browser
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
         browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, request) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
-    context.close()
 
 
 @pytest.fixture
