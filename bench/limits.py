@@ -7,6 +7,7 @@ concurrent creators at a Free tenant's escrow limit. BENCH_LIMIT_CREATES (defaul
 """
 
 import gc
+import json
 import os
 import statistics
 import threading
@@ -120,7 +121,11 @@ def api_creates(tenant) -> tuple[list[float], list[float]]:
     body = {"origin": "A", "destination": "B", "carrier": "C", "weight_kg": "1"}
 
     def create(reference: str) -> None:
-        response = client.post("/api/v1/shipments/", {**body, "reference": reference})
+        response = client.post(
+            "/api/v1/shipments/",
+            json.dumps({**body, "reference": reference}),
+            content_type="application/json",
+        )
         assert response.status_code == 201, response.content
 
     times = paired(lambda number: create(f"AE{number}"), lambda number: create(f"AP{number}"))

@@ -19,6 +19,7 @@ from functools import lru_cache, partial
 from weakref import WeakKeyDictionary
 
 from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
@@ -34,7 +35,7 @@ from loginexus.tenancy.selectors import tenant_url
 class _Entitlements:
     """Each tenant's entitlement as this process last read it, so a limit check reads nothing
     before it counts. A copy is never trusted blindly: the counting statement counts only while
-    the row still says what the copy says (`_ENTITLED`), and a stale copy is read again."""
+    the row is still the version copied (`_ENTITLED`), and a stale copy is read again."""
 
     SIZE = 4096
 
@@ -51,7 +52,11 @@ class _Entitlements:
         return self.reload(tenant)
 
     def reload(self, tenant: Tenant) -> Entitlement:
-        entitlement = entitlement_get(tenant=tenant)
+        entitlement = (
+            Entitlement.objects.filter(tenant=tenant)
+            .annotate(row_version=RawSQL(ROW_VERSION, ()))  # noqa: S611 (a constant)
+            .first()
+        ) or Entitlement(tenant=tenant)
         with self._lock:
             self._rows[tenant.pk] = entitlement
             self._rows.move_to_end(tenant.pk)
@@ -66,11 +71,11 @@ class _Entitlements:
 
 entitlements = _Entitlements()
 
-# The entitlement the check read is still the tenant's: the same values of the fields limits
-# depend on, or still no row at all. (Table and field names come from the model, not from input.)
-_ENTITLED = "SELECT 1 FROM {table} WHERE tenant_id = %s{fields}".format(  # noqa: S608
-    table=f"public.{Entitlement._meta.db_table}",
-    fields="".join(f" AND {field} IS NOT DISTINCT FROM %s" for field in Entitlement.LIMIT_FIELDS),
+# The entitlement the check read is still the tenant's: the same version of its row (PostgreSQL's
+# transaction id and place of the row change with every update), or still no row at all.
+ROW_VERSION = "xmin::text || ':' || ctid::text"
+_ENTITLED = "SELECT 1 FROM {table} WHERE tenant_id = %s AND {version} = %s".format(  # noqa: S608
+    table=f"public.{Entitlement._meta.db_table}", version=ROW_VERSION
 )
 _NOT_ENTITLED = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = %s)".format(  # noqa: S608
     table=f"public.{Entitlement._meta.db_table}"
@@ -215,8 +220,7 @@ def _prepared_form(statement: str) -> tuple[str, str]:
 def _entitled(tenant: Tenant, entitlement: Entitlement) -> tuple[str, list]:
     if entitlement.pk is None:
         return _NOT_ENTITLED, [tenant.pk]
-    values = [getattr(entitlement, field) for field in Entitlement.LIMIT_FIELDS]
-    return _ENTITLED, [tenant.pk, *values]
+    return _ENTITLED, [tenant.pk, entitlement.row_version]
 
 
 def _refusal(*, tenant: Tenant, terms: _Terms, resource: Resource) -> PlanLimitExceeded:

@@ -75,13 +75,6 @@ class Entitlement(models.Model):
     comp_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # What the plan and period in force depend on; a limit check's copy of the row is current
-    # while these match the table (billing.limits).
-    LIMIT_FIELDS = (
-        "subscribed_plan", "status", "period_start", "period_end", "grace_until",
-        "comp_plan", "comp_until",
-    )  # fmt: skip
-
     class Meta:
         constraints = [
             models.CheckConstraint(
