@@ -1,17 +1,20 @@
-"""Reads of billing: entitlements, usage periods and counts, subscriptions and invoices.
+"""Reads of billing: entitlements, usage periods and counts, subscriptions, invoices, webhooks.
 
 Billing rows live in the public schema, which schemas do not isolate: every selector here takes
 the tenant explicitly and filters by it.
 """
 
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django_tenants.utils import schema_context
-from djstripe.models import Customer, Invoice, Price, Subscription
+from djstripe.models import Customer, Invoice, Price, Subscription, WebhookEventTrigger
 
 from billing.models import LIVE_STATUSES, Entitlement, UsageCounter
 from billing.plans import PERIODIC_RESOURCES, Interval, Plan, Resource
@@ -164,3 +167,57 @@ def invoices_list(*, tenant: Tenant) -> QuerySet[Invoice]:
 
 def price_get(*, plan: Plan, interval: Interval) -> Price | None:
     return Price.objects.filter(lookup_key=plan.lookup_key(interval), active=True).first()
+
+
+@dataclass(frozen=True)
+class WebhookSummary:
+    """What a trigger's event is, as far as its stored copy tells (empty when it is not one)."""
+
+    event_id: str = ""
+    event_type: str = ""
+    customer_id: str = ""
+
+
+def _stripe_id(value: Any) -> str:
+    """An expandable field: either the id itself or the expanded object."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def webhook_summary(trigger: WebhookEventTrigger) -> WebhookSummary:
+    """The event's id, type and customer, from the linked event (load it with
+    `select_related("event")`) or else from the body that reached the endpoint."""
+    if trigger.event_id is not None:
+        data = {"id": trigger.event.id, "type": trigger.event.type, "data": trigger.event.data}
+    else:
+        try:
+            data = json.loads(trigger.body)
+        except ValueError:
+            return WebhookSummary()
+    if not isinstance(data, Mapping):
+        return WebhookSummary()
+    payload = data.get("data")
+    stripe_object = payload.get("object") if isinstance(payload, Mapping) else None
+    customer_id = ""
+    if isinstance(stripe_object, Mapping):
+        if stripe_object.get("object") == "customer":
+            customer_id = _stripe_id(stripe_object.get("id"))
+        else:
+            customer_id = _stripe_id(stripe_object.get("customer"))
+    return WebhookSummary(
+        event_id=_stripe_id(data.get("id")),
+        event_type=data.get("type") if isinstance(data.get("type"), str) else "",
+        customer_id=customer_id,
+    )
+
+
+def webhook_tenants(*, summaries: Iterable[WebhookSummary]) -> dict[str, Tenant]:
+    """The tenant of each customer the summaries name, where we know it: one query."""
+    customer_ids = {summary.customer_id for summary in summaries if summary.customer_id}
+    if not customer_ids:
+        return {}
+    customers = Customer.objects.filter(
+        id__in=customer_ids, subscriber__isnull=False
+    ).select_related("subscriber")
+    return {customer.id: customer.subscriber for customer in customers}

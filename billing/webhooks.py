@@ -1,4 +1,5 @@
-"""Services of Stripe webhooks: record a verified trigger, then process it on a worker.
+"""Services of Stripe webhooks: record a verified trigger, process it on a worker, reprocess it
+when staff ask.
 
 dj-stripe's own view validates and processes inside the request, and its deprecated callback
 (gone in 3.0) can enqueue work that runs before dj-stripe's final save of the trigger, which then
@@ -8,9 +9,13 @@ after that commit, and the worker alone processes and saves it, under a row lock
 
 import json
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import partial
 from traceback import format_exc
 
 from django.db import transaction
+from django.utils import timezone
 from djstripe.models import Event, WebhookEndpoint, WebhookEventTrigger
 
 from billing import stripe_api
@@ -92,3 +97,41 @@ def webhook_trigger_process(*, trigger_id: int) -> None:
         )
         logger.warning("Webhook trigger %s failed: %s", trigger_id, error)
         raise
+
+
+@dataclass(frozen=True)
+class WebhookReprocess:
+    """What a reprocess request did, by trigger id."""
+
+    queued: list[int] = field(default_factory=list)
+    already_processed: list[int] = field(default_factory=list)
+    invalid: list[int] = field(default_factory=list)
+
+
+def webhook_trigger_reprocess(*, trigger_ids: Iterable[int]) -> WebhookReprocess:
+    """Queue failed (or still pending) triggers for the worker again, the same way a delivery is
+    queued. The recorded error is cleared at once, so the trigger no longer shows as failed while
+    it waits; a processed or invalid trigger is left alone."""
+    from billing.tasks import webhook_trigger_process_task  # the task module imports this one
+
+    outcome = WebhookReprocess()
+    with transaction.atomic():
+        # The worker holds this lock while it processes: wait for it and see its result.
+        triggers = (
+            WebhookEventTrigger.objects.select_for_update()
+            .filter(pk__in=list(trigger_ids))
+            .order_by("pk")
+        )
+        for trigger in triggers:
+            if not trigger.valid:
+                outcome.invalid.append(trigger.pk)
+            elif trigger.processed:
+                outcome.already_processed.append(trigger.pk)
+            else:
+                outcome.queued.append(trigger.pk)
+        WebhookEventTrigger.objects.filter(pk__in=outcome.queued).update(
+            exception="", traceback="", updated=timezone.now()
+        )
+        for trigger_id in outcome.queued:
+            transaction.on_commit(partial(webhook_trigger_process_task.delay, trigger_id))
+    return outcome
