@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import path
 
+from billing.admin_views import platform_metrics_view
 from billing.views import public_pricing, stripe_webhook
 from loginexus.health import healthz
 from loginexus.tenancy.api import SignupApi
@@ -17,6 +18,7 @@ urlpatterns = [
     path("signup/", SignupView.as_view(), name="signup"),
     path("pricing/", public_pricing, name="pricing"),
     path("api/v1/signup/", SignupApi.as_view(), name="api-signup"),
+    path("admin/metrics/", platform_metrics_view, name="platform-metrics"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("stripe/webhook/<uuid:endpoint_uuid>/", stripe_webhook, name="stripe-webhook"),
