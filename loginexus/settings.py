@@ -236,6 +236,14 @@ CELERY_TASK_ACKS_LATE = True
 # Tasks report through the database, not through results nobody reads.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task taken by a worker that died unacknowledged goes back to the queue after the visibility
+# timeout (Redis has no other way to know; it must outlast the longest task). Workers look for
+# such tasks every `unacked_restore_interval` seconds (kombu's default is every 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 # Periodic work (Celery beat).
