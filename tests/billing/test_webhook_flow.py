@@ -237,10 +237,11 @@ def test_forged_or_stale_webhooks_are_refused_and_change_nothing(
     assert not WebhookEventTrigger.objects.filter(valid=True, body__contains="evt_forged").exists()
 
 
+@pytest.mark.parametrize("mode", ["500", "reset"])
 def test_stripe_down_during_checkout_answers_unavailable_and_leaves_nothing(
-    billing_ready, committed_tenant, sim
+    billing_ready, committed_tenant, sim, mode
 ):
-    fault(sim, "500")
+    fault(sim, mode)
     try:
         with pytest.raises(StripeUnavailable):
             checkout(committed_tenant, PRO)
@@ -250,14 +251,15 @@ def test_stripe_down_during_checkout_answers_unavailable_and_leaves_nothing(
     assert stripe.Customer.list().data == []
 
 
-def test_processing_that_fails_on_a_stripe_500_retries_and_succeeds_after(
-    billing_ready, committed_tenant, sim, web_server
+@pytest.mark.parametrize("mode", ["500", "reset"])
+def test_processing_that_fails_on_stripe_errors_retries_and_succeeds_after(
+    billing_ready, committed_tenant, sim, web_server, mode
 ):
     stripe.WebhookEndpoint.modify(billing_ready.id, disabled=True)
     url, _ = checkout(committed_tenant, PRO)
     pay(url)
     event = stripe.Event.list(type="customer.subscription.created").data[0]
-    fault(sim, "500")
+    fault(sim, mode)
     try:
         assert post_event(web_server, billing_ready, event.to_dict()).status_code == 200
         trigger = wait_for(
