@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django_tenants.utils import get_public_schema_name, schema_context
 from djstripe.models import Customer, Invoice, Subscription
 
 from billing.models import Entitlement, StripeWebhook, UsageCounter
 from billing.plans import PERIODIC_RESOURCES, Plan, Resource
-from billing.selectors import Usage, customer_get, usage_period
+from billing.selectors import Usage, customer_get, usage_period, webhook_summary
 from loginexus.accounts.models import Role
 from loginexus.tenancy.models import Tenant
 
@@ -150,16 +150,17 @@ def stripe_records(*, tenant: Tenant, recent: int = 10) -> StripeRecords:
     customer = customer_get(tenant=tenant)
     if customer is None:
         return StripeRecords(None, [], [], [])
-    about_customer = Q(event__data__object__customer=customer.id) | Q(
-        event__data__object__id=customer.id
+    # By the body Stripe sent: a webhook that failed has no event linked to it.
+    webhooks = list(
+        StripeWebhook.objects.filter(body__contains=customer.id)
+        .select_related("event")
+        .order_by("-created")[:recent]
     )
+    for webhook in webhooks:
+        webhook.summary = webhook_summary(webhook)
     return StripeRecords(
         customer=customer,
         subscriptions=list(Subscription.objects.filter(customer=customer).order_by("-created")),
         invoices=list(Invoice.objects.filter(customer=customer).order_by("-created")[:recent]),
-        webhooks=list(
-            StripeWebhook.objects.filter(about_customer)
-            .select_related("event")
-            .order_by("-created")[:recent]
-        ),
+        webhooks=webhooks,
     )
