@@ -84,12 +84,24 @@ def _price_matches(price, product_id: str, unit_amount: int, interval: Interval)
 
 def webhook_endpoint_ensure(*, base_url: str) -> WebhookEndpoint:
     """The Stripe webhook endpoint pointing at this deployment (`base_url` is the public host's
-    origin), created in Stripe when missing and synced with its signing secret."""
+    origin), created in Stripe when missing and synced with its signing secret.
+
+    Other endpoints at this address whose secret is not known here (left by an earlier database)
+    are deleted in Stripe: every delivery to them would be refused."""
     prefix = base_url.rstrip("/") + "/"
+    ours, unknown = None, []
     for remote in stripe_api.webhook_endpoints_list():
+        if not remote.url.startswith(prefix):
+            continue
         known = WebhookEndpoint.objects.filter(id=remote.id).exclude(secret="").first()
-        if remote.url.startswith(prefix) and known:
-            return known
+        if known and ours is None:
+            ours = known
+        elif not known:
+            unknown.append(remote.id)
+    for endpoint_id in unknown:
+        stripe_api.webhook_endpoint_delete(endpoint_id)
+    if ours is not None:
+        return ours
     endpoint_uuid = uuid.uuid4()
     path = reverse(
         "stripe-webhook", kwargs={"endpoint_uuid": endpoint_uuid}, urlconf="loginexus.urls_public"

@@ -66,6 +66,20 @@ def test_webhook_endpoint_is_made_once_with_its_secret(sim):
     assert "invoice.payment_failed" in first.enabled_events
 
 
+def test_endpoints_at_our_address_whose_secret_we_lost_are_removed(sim):
+    ours = webhook_endpoint_ensure(base_url="http://localhost:8000")
+    lost = stripe.WebhookEndpoint.create(
+        url="http://localhost:8000/stripe/webhook/an-old-database/", enabled_events=["*"]
+    )
+    elsewhere = stripe.WebhookEndpoint.create(
+        url="https://example.com/hooks/", enabled_events=["*"]
+    )
+    assert webhook_endpoint_ensure(base_url="http://localhost:8000").pk == ours.pk
+    remaining = {endpoint.id for endpoint in stripe.WebhookEndpoint.list().data}
+    assert remaining == {ours.id, elsewhere.id}
+    assert lost.id not in remaining
+
+
 def test_the_command_prints_the_prices_and_the_webhook_url(sim, capsys):
     call_command("billing_sync_plans", "--webhook-base-url", "http://localhost:8000")
     out = capsys.readouterr().out
