@@ -1,0 +1,189 @@
+"""The tenant URL conf as the security sweeps see it: every route, what its path parameters
+name, and which routes a stranger may reach. A route missing here fails the sweeps."""
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from itertools import product
+from urllib.parse import urlencode
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from escrows.models import ESCROW_ACTIONS
+from tests.conftest import PASSWORD
+
+TENANT_URLCONF = "loginexus.urls_tenant"
+METHODS = ("get", "post", "put", "patch", "delete")
+UNSAFE_METHODS = METHODS[1:]
+
+# What a path parameter names: an object's id, or one of the escrow actions.
+SHIPMENT, ESCROW, USER, ESCROW_ACTION = "shipment", "escrow", "user", "escrow_action"
+
+# Every route of the tenant URL conf and what each of its path parameters names.
+PARAMETERS: dict[str, dict[str, str]] = {
+    "dashboard": {},
+    "accounts:login": {},
+    "accounts:logout": {},
+    "billing:overview": {},
+    "billing:pricing": {},
+    "billing:checkout": {},
+    "billing:change": {},
+    "billing:cancel": {},
+    "billing:resume": {},
+    "billing:portal": {},
+    "billing:success": {},
+    "billing:canceled": {},
+    "shipments:index": {},
+    "shipments:new": {},
+    "shipments:detail": {"pk": SHIPMENT},
+    "shipments:edit": {"pk": SHIPMENT},
+    "shipments:transition": {"pk": SHIPMENT},
+    "shipments:delete": {"pk": SHIPMENT},
+    "escrows:index": {},
+    "escrows:new": {},
+    "escrows:detail": {"pk": ESCROW},
+    "escrows:act": {"pk": ESCROW, "action": ESCROW_ACTION},
+    "team": {},
+    "team-deactivate": {"pk": USER},
+    "api-token": {},
+    "api-me": {},
+    "api-billing": {},
+    "api-billing-plans": {},
+    "api-billing-checkout": {},
+    "api-billing-change-plan": {},
+    "api-billing-cancel": {},
+    "api-billing-resume": {},
+    "api-billing-portal": {},
+    "api-billing-invoices": {},
+    "shipment-list": {},
+    "shipment-detail": {"pk": SHIPMENT},
+    "escrow-list": {},
+    "escrow-detail": {"pk": ESCROW},
+    "escrow-fund": {"pk": ESCROW},
+    "escrow-release": {"pk": ESCROW},
+    "escrow-refund": {"pk": ESCROW},
+    "escrow-dispute": {"pk": ESCROW},
+    "user-list": {},
+    "user-detail": {"pk": USER},
+    "api-schema": {},
+    "api-docs": {},
+    "healthz": {},
+}
+
+# Routes anyone may reach without logging in, and every status they may answer a stranger
+# (a redirect must lead to the host's own login page).
+OPEN_ROUTES: dict[str, set[int]] = {
+    "accounts:login": {200, 405},
+    "accounts:logout": {302, 405},
+    "api-token": {400, 405},
+    "api-schema": {200, 401, 405},
+    "api-docs": {200, 401, 405},
+    "healthz": {200, 405},
+}
+
+# Routes whose request body names an object (the shipment an escrow secures).
+BODY_NAMES_AN_OBJECT = {"escrows:new", "escrow-list"}
+
+# The one route that takes no cookie authentication at all, so it needs no CSRF token.
+CSRF_FREE_ROUTES = {"api-token"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    parameters: tuple[str, ...]
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for entry in patterns:
+        pattern = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, pattern, inner)
+        elif isinstance(entry, URLPattern):
+            yield Route(
+                name=f"{namespace}{entry.name}",
+                pattern=pattern.replace("^", "").replace("$", ""),
+                parameters=tuple(sorted(entry.pattern.regex.groupindex)),
+            )
+
+
+def tenant_routes() -> list[Route]:
+    """Every route of the tenant URL conf, however deeply included."""
+    return list(_walk(get_resolver(TENANT_URLCONF).url_patterns))
+
+
+def uncatalogued(routes: list[Route]) -> list[str]:
+    """What the sweeps could not fill: routes missing from PARAMETERS (or gone from the URL
+    conf), and routes whose path parameters differ from what PARAMETERS says."""
+    problems = [
+        f"{r.name} ({r.pattern}): not in PARAMETERS" for r in routes if r.name not in PARAMETERS
+    ]
+    names = {route.name for route in routes}
+    problems += [
+        f"{name}: in PARAMETERS but no longer routed" for name in PARAMETERS if name not in names
+    ]
+    problems += [
+        f"{r.name} ({r.pattern}): parameters {r.parameters}, PARAMETERS names "
+        f"{tuple(sorted(PARAMETERS[r.name]))}"
+        for r in routes
+        if r.name in PARAMETERS and r.parameters != tuple(sorted(PARAMETERS[r.name]))
+    ]
+    # reverse() reaches one pattern per name: a second pattern under a name would go unswept.
+    counts = Counter(route.name for route in routes)
+    problems += [
+        f"{name}: {count} routes of this name" for name, count in counts.items() if count > 1
+    ]
+    unnamed = [r.pattern for r in routes if not r.name or r.name.endswith("None")]
+    problems += [f"{pattern}: a route without a name" for pattern in unnamed]
+    return problems
+
+
+def filled_paths(route: Route, ids: dict[str, list[int]]) -> list[str]:
+    """The route's paths with its parameters filled by every combination of `ids`."""
+    kinds = PARAMETERS[route.name]
+    if not kinds:
+        return [reverse(route.name, urlconf=TENANT_URLCONF)]
+    values = {
+        name: list(ESCROW_ACTIONS) if kind == ESCROW_ACTION else ids[kind]
+        for name, kind in kinds.items()
+    }
+    names = sorted(values)
+    return [
+        reverse(route.name, urlconf=TENANT_URLCONF, kwargs=dict(zip(names, combo, strict=True)))
+        for combo in product(*(values[name] for name in names))
+    ]
+
+
+def acting_body(*, shipment: int, email: str) -> dict:
+    """A body that every form and endpoint of the tenant URL conf would act on (create, edit,
+    move, open an escrow for `shipment`, add `email` as an admin, log in as it, change plan)."""
+    return {
+        "reference": "ACTED-1", "origin": "Acted", "destination": "Acted", "carrier": "Acted",
+        "weight_kg": "1.000", "status": "cancelled",
+        "shipment": shipment, "buyer": "Acted", "seller": "Acted", "amount": "1.00",
+        "currency": "EUR",
+        "email": email, "username": email, "password": PASSWORD,
+        "role": "admin", "is_active": False, "plan": "free", "interval": "month",
+    }  # fmt: skip
+
+
+def send(client, method: str, path: str, *, route: Route, body: dict | None = None, **extra):
+    """One request: JSON for the API, a form body for pages."""
+    if method == "get":
+        return client.get(path, **extra)
+    if route.is_api:
+        data, content_type = json.dumps(body or {}), "application/json"
+    else:
+        data, content_type = urlencode(body or {}), "application/x-www-form-urlencoded"
+    return client.generic(method.upper(), path, data, content_type=content_type, **extra)
+
+
+def body_text(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode("utf-8", errors="replace")
