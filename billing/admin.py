@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from djstripe.models import WebhookEventTrigger
 
+from billing import stripe_admin  # noqa: F401  (dj-stripe's own screens, made safe)
 from billing.models import StripeWebhook
 from billing.selectors import webhook_summary, webhook_tenants
 from billing.webhooks import webhook_trigger_reprocess

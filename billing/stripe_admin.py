@@ -1,0 +1,76 @@
+"""dj-stripe's admin screens, made safe for platform staff: no API key on any page, no page that
+breaks on a key the current Stripe API moved, and webhook endpoints shown, not edited (they are
+managed by `billing_sync_plans`)."""
+
+import djstripe.admin  # noqa: F401  (registers dj-stripe's screens, adjusted here)
+import rest_framework.authtoken.admin  # noqa: F401  (registers the token screen, removed here)
+from django.contrib import admin
+from djstripe.admin.admin import StripeModelAdmin
+from djstripe.models import WebhookEndpoint
+from rest_framework.authtoken.models import TokenProxy
+
+# Model properties dj-stripe's screens would print that hold a secret.
+SECRET_PROPERTIES = frozenset({"default_api_key"})
+# Properties dj-stripe 2.11 reads from keys the current API moved (they raise on today's data).
+MOVED_KEYS = (KeyError, TypeError, AttributeError)
+
+
+class SafeStripeModelAdmin:
+    """Shows a Stripe object's properties read-only, except secrets and those that cannot be
+    read from the object as Stripe sends it now."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [name for name in fields if name not in SECRET_PROPERTIES and _readable(obj, name)]
+
+    def get_list_display(self, request):
+        # Invoices list `paid`, a key the current API replaced by `status`.
+        return [name for name in super().get_list_display(request) if name != "paid"]
+
+
+def _readable(obj, name: str) -> bool:
+    if obj is None or not isinstance(getattr(type(obj), name, None), property):
+        return True
+    try:
+        getattr(obj, name)
+    except MOVED_KEYS:
+        return False
+    return True
+
+
+for model, model_admin in list(admin.site._registry.items()):
+    if isinstance(model_admin, StripeModelAdmin):
+        admin.site.unregister(model)
+        safe = type(type(model_admin).__name__, (SafeStripeModelAdmin, type(model_admin)), {})
+        admin.site.register(model, safe)
+
+
+if admin.site.is_registered(WebhookEndpoint):
+    admin.site.unregister(WebhookEndpoint)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Where Stripe sends events, as synced; its signing secret is never shown."""
+
+    list_display = ("id", "url", "enabled_events_count", "livemode", "created")
+    fields = ("id", "url", "djstripe_uuid", "enabled_events", "api_version", "livemode", "created")
+    readonly_fields = fields
+
+    @admin.display(description="Events")
+    def enabled_events_count(self, endpoint: WebhookEndpoint) -> int:
+        return len(endpoint.enabled_events or [])
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# API tokens live in tenant schemas: the public host's admin has none to show.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
