@@ -1,6 +1,7 @@
 """URLs of the public host (BASE_DOMAIN): landing, signup, platform admin, health."""
 
 from django.contrib import admin
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from billing.admin_views import platform_metrics_view
@@ -19,6 +20,8 @@ urlpatterns = [
     path("pricing/", public_pricing, name="pricing"),
     path("api/v1/signup/", SignupApi.as_view(), name="api-signup"),
     path("admin/metrics/", platform_metrics_view, name="platform-metrics"),
+    # LOGOUT_REDIRECT_URL names the tenant hosts' login page: staff go back to the admin's.
+    path("admin/logout/", LogoutView.as_view(next_page="admin:login"), name="admin-logout"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("stripe/webhook/<uuid:endpoint_uuid>/", stripe_webhook, name="stripe-webhook"),

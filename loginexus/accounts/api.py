@@ -1,9 +1,7 @@
 """REST API of accounts on tenant hosts: tokens, the current user, the team (admins)."""
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.decorators import method_decorator
-from django_ratelimit.decorators import ratelimit
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -20,6 +18,7 @@ from loginexus.accounts.models import Role
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.accounts.selectors import user_list
 from loginexus.accounts.services import user_create, user_update
+from loginexus.accounts.throttling import login_rate_limits
 from loginexus.api import error_responses
 
 
@@ -41,10 +40,7 @@ class TokenRequestSerializer(serializers.Serializer):
         return attrs
 
 
-@method_decorator(
-    ratelimit(key="ip", rate=lambda g, r: settings.LOGIN_RATE_PER_IP, method="POST", group="login"),
-    name="post",
-)
+@method_decorator(login_rate_limits, name="post")
 class TokenApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]

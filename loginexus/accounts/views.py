@@ -1,31 +1,18 @@
 """Pages of accounts on a tenant host: login and logout (rate-limited), and the team."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from loginexus.accounts.forms import TeamMemberForm
 from loginexus.accounts.models import User
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.accounts.selectors import user_list
 from loginexus.accounts.services import user_create, user_update
-
-
-def _rate(setting_name: str):
-    return lambda group, request: getattr(settings, setting_name)
-
-
-login_rate_limits = [
-    ratelimit(key="ip", rate=_rate("LOGIN_RATE_PER_IP"), method="POST", group="login"),
-    ratelimit(
-        key="post:username", rate=_rate("LOGIN_RATE_PER_ACCOUNT"), method="POST", group="login"
-    ),
-]
+from loginexus.accounts.throttling import login_rate_limits
 
 
 @method_decorator(login_rate_limits, name="post")
