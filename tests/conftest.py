@@ -144,6 +144,17 @@ def staff_member(*, email: str = "staff@loginexus.example", permissions: tuple[s
     return get_user_model().objects.get(pk=staff.pk)  # no cached permissions
 
 
+def staff_member_remove(staff) -> None:
+    """Delete committed platform staff (live tests). By hand: the model's delete would also look
+    for API tokens, which live in tenant schemas only."""
+    from django.contrib.admin.models import LogEntry
+
+    LogEntry.objects.filter(user_id=staff.pk).delete()
+    staff.user_permissions.clear()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM public.accounts_user WHERE id = %s", [staff.pk])
+
+
 @pytest.fixture
 def superuser_client(public_client) -> Client:
     """The public host's admin, logged in as a superuser (every permission)."""

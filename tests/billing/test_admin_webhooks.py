@@ -31,7 +31,7 @@ from tests.billing.helpers import (
     post_event,
     wait_for,
 )
-from tests.conftest import PASSWORD, host_client, staff_member
+from tests.conftest import PASSWORD, host_client, staff_member, staff_member_remove
 
 WEBHOOKS = "/admin/billing/stripewebhook/"
 VIEW = "billing.view_stripewebhook"
@@ -144,11 +144,7 @@ def live_staff_client(committed_db):
     client = host_client("localhost")
     client.force_login(staff)
     yield client
-    # Deleted by hand: the model's delete would also look for tokens, kept in tenant schemas.
-    LogEntry.objects.filter(user_id=staff.pk).delete()
-    staff.user_permissions.clear()
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM public.accounts_user WHERE id = %s", [staff.pk])
+    staff_member_remove(staff)
 
 
 def test_a_failed_webhook_is_listed_and_reprocessing_applies_it_once_stripe_answers_again(

@@ -5,8 +5,6 @@ import re
 
 import pytest
 import stripe
-from django.contrib.admin.models import LogEntry
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from billing.models import StripeWebhook
@@ -20,7 +18,7 @@ from tests.billing.helpers import (
     post_event,
     wait_for,
 )
-from tests.conftest import PASSWORD, staff_member
+from tests.conftest import PASSWORD, staff_member, staff_member_remove
 
 pytestmark = pytest.mark.browser
 
@@ -39,11 +37,7 @@ def support_staff(committed_db):
         ),
     )
     yield staff
-    # By hand: the model's delete would also look for tokens, kept in tenant schemas.
-    LogEntry.objects.filter(user_id=staff.pk).delete()
-    staff.user_permissions.clear()
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM public.accounts_user WHERE id = %s", [staff.pk])
+    staff_member_remove(staff)
 
 
 def test_staff_find_the_tenant_and_reprocess_its_failed_webhook(
@@ -70,10 +64,11 @@ def test_staff_find_the_tenant_and_reprocess_its_failed_webhook(
         expect(stripe_panel).to_contain_text("failed")
         stripe_panel.get_by_role("link", name="customer.subscription.created").click()
         expect(page.locator("#content-main")).to_contain_text("Payments are unavailable")
+        page.get_by_role("link", name="Reprocess").click()
+        expect(page.get_by_role("button", name="Yes, reprocess")).to_be_visible()
     finally:
-        clear_faults(sim)  # the cause is fixed: Stripe answers again
-
-    page.get_by_role("link", name="Reprocess").click()
+        # The cause is fixed only now, so the worker's own retries keep failing until staff ask.
+        clear_faults(sim)
     page.get_by_role("button", name="Yes, reprocess").click()
     expect(page.get_by_text(re.compile("Queued 1 webhook for reprocessing"))).to_be_visible()
     wait_for(
