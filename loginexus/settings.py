@@ -191,6 +191,8 @@ CACHES = {
 
 # Login throttling (django-ratelimit): per client address and per account, on each host.
 RATELIMIT_VIEW = "loginexus.accounts.views.rate_limited"
+# Where the client's address is: behind a proxy that sets it, e.g. "HTTP_X_REAL_IP".
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="30/m")
 LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="5/m")
 SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="20/h")
