@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from billing.models import SubscriptionStatus
 from billing.plans import PLANS, Resource, plan_by_code
 from billing.services import comp_plan_end, comp_plan_grant, grace_extend, tenant_resync
 from billing.tenant_overview import (
@@ -140,8 +141,6 @@ class StatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        from billing.models import SubscriptionStatus
-
         return SubscriptionStatus.choices
 
     def queryset(self, request, queryset):
