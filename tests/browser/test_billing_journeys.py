@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from billing.plans import PRO
-from tests.billing.helpers import settled, subscribe
+from tests.billing.helpers import entitlement_of, settled, subscribe
 from tests.browser.test_journeys import log_in, tenant_origin
 from tests.live_fixtures import LIVE_PASSWORD
 
@@ -32,9 +32,12 @@ def paying_admin(page: Page, live_site: str, billing_ready, committed_tenant, si
     return origin
 
 
-def test_admin_switches_to_enterprise_yearly_in_the_portal(page: Page, paying_admin: str, sim):
+def test_admin_switches_to_enterprise_yearly_in_the_portal(
+    page: Page, paying_admin: str, sim, committed_tenant
+):
     page.goto(f"{paying_admin}/billing/")
     expect(page.get_by_role("heading", name="Pro plan")).to_be_visible()
+    assert entitlement_of(committed_tenant).status == "active"
     page.get_by_role("button", name="Manage payment").click()
     expect(page).to_have_url(re.compile(re.escape(sim.url)))
 
@@ -48,10 +51,12 @@ def test_admin_switches_to_enterprise_yearly_in_the_portal(page: Page, paying_ad
         page, f"{paying_admin}/billing/", lambda p: p.get_by_role("heading", name="Enterprise plan")
     )
     expect(page.get_by_text("yearly")).to_be_visible()
+    entitlement = entitlement_of(committed_tenant)
+    assert (entitlement.subscribed_plan, entitlement.interval) == ("enterprise", "year")
 
 
 def test_failed_renewal_shows_a_banner_everywhere_until_paid_in_the_portal(
-    page: Page, paying_admin: str, sim
+    page: Page, paying_admin: str, sim, committed_tenant
 ):
     sim.advance(days=31, payment="fail")
     settled(sim)
