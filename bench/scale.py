@@ -316,9 +316,9 @@ def main() -> None:
 
     tenth = max(1, N // 10)
     first, last = statistics.median(provisioning[:tenth]), statistics.median(provisioning[-tenth:])
-    print(f"scale: {N} tenants; API: two identical tenants, one alone in its database and one"
-          f" among {N}, {ROUNDS} alternating rounds of {REQUESTS} requests each, p50 and p99"
-          f" the median of the rounds'")  # fmt: skip
+    print(f"scale: {N} tenants; API on two identical tenants, alone in a database and among {N},"
+          f" {ROUNDS} alternating rounds of {REQUESTS} requests"
+          f" (the median of the rounds' p50, p99)")  # fmt: skip
     print(f"  provision {N} tenants (clone): {provisioned:6.1f} s,"
           f" median {statistics.median(provisioning):.3f} s per tenant"
           f" (first {tenth}: {first:.3f} s, last {tenth}: {last:.3f} s)")  # fmt: skip
