@@ -8,14 +8,14 @@ one that gets a single tenant:
 (b) the REST API's shipment list and create on the first tenant of each database, two identical
     tenants (an unlimited plan, the same listed shipments), in rounds that alternate between the
     databases, so both meet the same process and the same load from outside: each round starts
-    on a new database session, warms up, then times BENCH_SCALE_REQUESTS (default 300) lists and
+    on a new database session, warms up, then times BENCH_SCALE_REQUESTS (default 600) lists and
     as many creates with the garbage collector off, and puts the tenant back to its listed
     shipments (tables vacuumed). Before the rounds, what autovacuum still had to do after the
     provisioning is done and a checkpoint is taken. p50 and p99 are the median of the rounds';
 (c) `migrate_schemas` over every schema with the multiprocessing executor and with the standard
     one, first with every schema up to date, then with the latest escrows migration to apply in
     every schema (its backwards SQL run and its record deleted first, as before a deploy).
-About 15 minutes with 1000 tenants on two cores; BENCH_SCALE_TENANTS=50 takes two.
+About 15 minutes with 1000 tenants on two cores; BENCH_SCALE_TENANTS=50 takes three.
 """
 
 import gc
@@ -29,8 +29,8 @@ import psycopg
 from _database import use_fresh_database
 
 N = int(os.environ.get("BENCH_SCALE_TENANTS", "1000"))
-REQUESTS = int(os.environ.get("BENCH_SCALE_REQUESTS", "300"))
-ROUNDS = 5  # per database
+REQUESTS = int(os.environ.get("BENCH_SCALE_REQUESTS", "600"))
+ROUNDS = 7  # per database; a p99 wants some hundreds of samples a round
 WARM_UP = 50  # requests of each kind at the start of a round, on its new database session
 LISTED = 60  # shipments on the measured tenant: more than a page, so the list counts and pages
 ONE_SESSION = 25  # provisionings on one shared database session
