@@ -17,9 +17,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from djstripe.models import WebhookEventTrigger
 
-from billing import stripe_admin  # noqa: F401  (dj-stripe's own screens, made safe)
 from billing.models import StripeWebhook
 from billing.selectors import webhook_summary, webhook_tenants
+from billing.stripe_admin import ReadOnlyAdminMixin  # with dj-stripe's own screens, made safe
 from billing.webhooks import webhook_trigger_reprocess
 from loginexus.tenancy.models import Tenant
 
@@ -64,7 +64,7 @@ class StripeWebhookChangeList(ChangeList):
 
 
 @admin.register(StripeWebhook)
-class StripeWebhookAdmin(admin.ModelAdmin):
+class StripeWebhookAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created", "remote_ip", "event_type", "event_id_shown", "valid", "processed",
         "failed", "error", "tenant_link",
@@ -101,15 +101,6 @@ class StripeWebhookAdmin(admin.ModelAdmin):
         return trigger
 
     # What a webhook is stays as it arrived: staff read it and may only reprocess it.
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) or self.has_reprocess_permission(request)

@@ -49,17 +49,8 @@ if admin.site.is_registered(WebhookEndpoint):
     admin.site.unregister(WebhookEndpoint)
 
 
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    """Where Stripe sends events, as synced; its signing secret is never shown."""
-
-    list_display = ("id", "url", "enabled_events_count", "livemode", "created")
-    fields = ("id", "url", "djstripe_uuid", "enabled_events", "api_version", "livemode", "created")
-    readonly_fields = fields
-
-    @admin.display(description="Events")
-    def enabled_events_count(self, endpoint: WebhookEndpoint) -> int:
-        return len(endpoint.enabled_events or [])
+class ReadOnlyAdminMixin:
+    """Rows as Stripe sent them: staff read them; nothing is added, changed or deleted here."""
 
     def has_add_permission(self, request):
         return False
@@ -69,6 +60,19 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Where Stripe sends events, as synced; its signing secret is never shown."""
+
+    list_display = ("id", "url", "enabled_events_count", "livemode", "created")
+    fields = ("id", "url", "djstripe_uuid", "enabled_events", "api_version", "livemode", "created")
+    readonly_fields = fields
+
+    @admin.display(description="Events")
+    def enabled_events_count(self, endpoint: WebhookEndpoint) -> int:
+        return len(endpoint.enabled_events or [])
 
 
 # API tokens live in tenant schemas: the public host's admin has none to show.

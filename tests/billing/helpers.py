@@ -3,12 +3,15 @@ signed events, switch the simulator's faults."""
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import requests
+import stripe
 from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 
-from billing.models import Entitlement
-from billing.plans import Interval, Plan
+from billing.models import Entitlement, StripeWebhook
+from billing.plans import PRO, Interval, Plan
 from billing.services import checkout_start
 from billing.simulator import sign_payload
 from loginexus.tenancy.models import Tenant
@@ -81,3 +84,28 @@ def fault(sim, mode: str, count: int | None = None) -> None:
 
 def clear_faults(sim) -> None:
     requests.delete(f"{sim.url}/_sim/faults", timeout=5)
+
+
+@contextmanager
+def failed_webhook(
+    sim, web_server: str, endpoint: WebhookEndpoint, tenant: Tenant
+) -> Iterator[tuple[stripe.Event, StripeWebhook]]:
+    """The tenant pays for Pro while Stripe's own deliveries are off; then its
+    customer.subscription.created event arrives while Stripe answers 500, and processing it fails.
+    Yields the event and its failed trigger; Stripe answers again on leaving."""
+    stripe.WebhookEndpoint.modify(endpoint.id, disabled=True)
+    url, _ = checkout(tenant, PRO)
+    pay(url)
+    event = stripe.Event.list(type="customer.subscription.created").data[0]
+    fault(sim, "500", count=None)
+    try:
+        assert post_event(web_server, endpoint, event.to_dict()).status_code == 200
+        trigger = wait_for(
+            lambda: (
+                StripeWebhook.objects.filter(body__contains=event.id).exclude(exception="").first()
+            ),
+            message="processing did not fail while Stripe answered 500",
+        )
+        yield event, trigger
+    finally:
+        clear_faults(sim)

@@ -18,17 +18,14 @@ from django.test.utils import CaptureQueriesContext
 from billing.catalog import webhook_endpoint_ensure
 from billing.exceptions import StripeUnavailable
 from billing.models import StripeWebhook
-from billing.plans import PRO
 from billing.services import customer_ensure
 from billing.simulator import sign_payload
 from billing.webhooks import webhook_trigger_process, webhook_trigger_record
 from tests.billing.helpers import (
-    checkout,
     clear_faults,
     entitlement_of,
+    failed_webhook,
     fault,
-    pay,
-    post_event,
     wait_for,
 )
 from tests.conftest import PASSWORD, host_client, staff_member, staff_member_remove
@@ -151,20 +148,7 @@ def test_a_failed_webhook_is_listed_and_reprocessing_applies_it_once_stripe_answ
     billing_ready, committed_tenant, sim, web_server, live_staff_client
 ):
     client = live_staff_client
-    stripe.WebhookEndpoint.modify(billing_ready.id, disabled=True)
-    url, _ = checkout(committed_tenant, PRO)
-    pay(url)
-    event = stripe.Event.list(type="customer.subscription.created").data[0]
-
-    fault(sim, "500", count=None)
-    try:
-        assert post_event(web_server, billing_ready, event.to_dict()).status_code == 200
-        trigger = wait_for(
-            lambda: (
-                StripeWebhook.objects.filter(body__contains=event.id).exclude(exception="").first()
-            ),
-            message="processing did not fail while Stripe answered 500",
-        )
+    with failed_webhook(sim, web_server, billing_ready, committed_tenant) as (event, trigger):
         listed = client.get(WEBHOOKS, {"failed": "yes"}).content.decode()
         row = row_with(listed, event.id)
         for text in ("customer.subscription.created", STRIPE_DOWN, committed_tenant.slug):
@@ -176,8 +160,6 @@ def test_a_failed_webhook_is_listed_and_reprocessing_applies_it_once_stripe_answ
         assert event.id in confirmation.content.decode()
         trigger.refresh_from_db()
         assert trigger.exception.startswith(STRIPE_DOWN) and not trigger.processed
-    finally:
-        clear_faults(sim)
 
     answer = client.post(f"{WEBHOOKS}?failed=yes", {**confirm_form([trigger.pk]), "post": "yes"})
     assert answer.status_code == 302
