@@ -28,8 +28,8 @@ import stripe  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from djstripe.models import WebhookEventTrigger  # noqa: E402
 
-from billing.catalog import plans_sync, webhook_endpoint_ensure  # noqa: E402
 from billing.simulator import DEMO_SECRET_KEY, sign_payload, start_simulator  # noqa: E402
+from billing.stripe.catalog import plans_sync, webhook_endpoint_ensure  # noqa: E402
 from loginexus.tenancy.services import public_tenant_ensure, tenant_provision  # noqa: E402
 
 

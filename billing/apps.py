@@ -8,6 +8,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from billing import stripe_api
+        from billing.staff import admin  # noqa: F401  (staff screens: registered with the admin)
+        from billing.stripe import boundary
 
-        stripe_api.configure()
+        boundary.configure()

@@ -18,7 +18,7 @@ from djstripe.models import Customer, Invoice, Price, Subscription, WebhookEvent
 
 from billing.models import LIVE_STATUSES, Entitlement, UsageCounter
 from billing.plans import PERIODIC_RESOURCES, Interval, Plan, Resource
-from billing.subscriptions import SubscriptionFacts
+from billing.stripe.subscriptions import SubscriptionFacts
 from loginexus.tenancy.models import Tenant
 
 

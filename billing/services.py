@@ -1,6 +1,6 @@
 """Writes of billing: entitlements from Stripe's subscription, usage, checkout and plan changes.
 
-Calls to Stripe go through `billing.stripe_api`; what Stripe answers is synced into dj-stripe's
+Calls to Stripe go through `billing.stripe.boundary`; what Stripe answers is synced into dj-stripe's
 tables at once, so the pages show the change before the webhook confirms it.
 """
 
@@ -16,7 +16,6 @@ from django_tenants.utils import schema_context
 from djstripe.models import Customer, Invoice, Subscription
 from djstripe.settings import djstripe_settings
 
-from billing import stripe_api
 from billing.exceptions import NoSubscription, NotPastDue, PlanNotAvailable, SubscriptionExists
 from billing.models import LIVE_STATUSES, Entitlement, SubscriptionStatus
 from billing.plans import FREE, Interval, Plan, Resource
@@ -27,7 +26,8 @@ from billing.selectors import (
     subscription_facts_get,
     usage_get,
 )
-from billing.subscriptions import SubscriptionFacts
+from billing.stripe import boundary
+from billing.stripe.subscriptions import SubscriptionFacts
 from loginexus.accounts.models import Role, User
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.selectors import tenant_url
@@ -83,7 +83,7 @@ def customer_ensure(*, tenant: Tenant) -> Customer:
     customer = customer_get(tenant=tenant)
     if customer:
         return customer
-    stripe_customer = stripe_api.customer_create(
+    stripe_customer = boundary.customer_create(
         email=tenant.email,
         name=tenant.name,
         metadata={
@@ -119,7 +119,7 @@ def checkout_start(
         )
     price_id = _price_id(plan, interval)
     customer = customer_ensure(tenant=tenant)
-    session = stripe_api.checkout_session_create(
+    session = boundary.checkout_session_create(
         customer_id=customer.id,
         price_id=price_id,
         success_url=success_url,
@@ -148,7 +148,7 @@ def plan_change(*, tenant: Tenant, plan: Plan, interval: Interval) -> Entitlemen
     if plan.is_free:
         return subscription_cancel_at_period_end(tenant=tenant)
     price_id = _price_id(plan, interval)
-    updated = stripe_api.subscription_modify(
+    updated = boundary.subscription_modify(
         subscription_id=facts.id,
         items=[{"id": facts.item_id, "price": price_id}],
         proration_behavior="create_prorations",
@@ -161,7 +161,7 @@ def plan_change_preview(*, tenant: Tenant, plan: Plan, interval: Interval) -> di
     """What a swap would cost now: Stripe's proration preview, in minor units."""
     facts = _live_subscription(tenant)
     price_id = _price_id(plan, interval)
-    preview = stripe_api.invoice_preview(
+    preview = boundary.invoice_preview(
         customer_id=facts.customer_id,
         subscription_id=facts.id,
         items=[{"id": facts.item_id, "price": price_id}],
@@ -172,19 +172,19 @@ def plan_change_preview(*, tenant: Tenant, plan: Plan, interval: Interval) -> di
 
 def subscription_cancel_at_period_end(*, tenant: Tenant) -> Entitlement:
     facts = _live_subscription(tenant)
-    updated = stripe_api.subscription_modify(subscription_id=facts.id, cancel_at_period_end=True)
+    updated = boundary.subscription_modify(subscription_id=facts.id, cancel_at_period_end=True)
     return _sync_and_refresh(tenant, updated)
 
 
 def subscription_resume(*, tenant: Tenant) -> Entitlement:
     facts = _live_subscription(tenant)
-    updated = stripe_api.subscription_modify(subscription_id=facts.id, cancel_at_period_end=False)
+    updated = boundary.subscription_modify(subscription_id=facts.id, cancel_at_period_end=False)
     return _sync_and_refresh(tenant, updated)
 
 
 def billing_portal_start(*, tenant: Tenant, return_url: str) -> str:
     customer = customer_ensure(tenant=tenant)
-    return stripe_api.billing_portal_session_create(
+    return boundary.billing_portal_session_create(
         customer_id=customer.id, return_url=return_url
     ).url
 
@@ -193,9 +193,7 @@ def entitlement_reconcile(*, tenant: Tenant) -> Entitlement:
     """Re-read the tenant's subscription from Stripe itself (not from a webhook), then refresh."""
     facts = subscription_facts_get(tenant=tenant)
     if facts is not None:
-        Subscription.sync_from_stripe_data(
-            stripe_api.subscription_retrieve(subscription_id=facts.id)
-        )
+        Subscription.sync_from_stripe_data(boundary.subscription_retrieve(subscription_id=facts.id))
     return entitlement_refresh(tenant=tenant)
 
 
@@ -204,10 +202,10 @@ def tenant_resync(*, tenant: Tenant) -> Entitlement:
     what Stripe has now (events may have been missed), then recompute the entitlement."""
     customer = customer_get(tenant=tenant)
     if customer is not None:
-        Customer.sync_from_stripe_data(stripe_api.customer_retrieve(customer_id=customer.id))
-        for subscription in stripe_api.subscriptions_of(customer_id=customer.id):
+        Customer.sync_from_stripe_data(boundary.customer_retrieve(customer_id=customer.id))
+        for subscription in boundary.subscriptions_of(customer_id=customer.id):
             Subscription.sync_from_stripe_data(subscription)
-        for invoice in stripe_api.invoices_of(customer_id=customer.id):
+        for invoice in boundary.invoices_of(customer_id=customer.id):
             Invoice.sync_from_stripe_data(invoice)
     return entitlement_refresh(tenant=tenant)
 

@@ -7,7 +7,7 @@ from billing.exceptions import StripeUnavailable
 from billing.plans import Resource
 from billing.selectors import entitlements_to_reconcile
 from billing.services import entitlement_reconcile, usage_warning_send
-from billing.webhooks import webhook_trigger_process
+from billing.stripe.webhooks import webhook_trigger_process
 from loginexus.tenancy.models import Tenant
 
 

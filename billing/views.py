@@ -15,7 +15,7 @@ from billing import services
 from billing.models import LIVE_STATUSES, SubscriptionStatus
 from billing.plans import PLANS, Interval, plan_by_code
 from billing.selectors import billing_state_get, invoices_list, usage_warnings
-from billing.webhooks import webhook_trigger_record
+from billing.stripe.webhooks import webhook_trigger_record
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.tenancy.selectors import tenant_url_for_request
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from billing.admin_views import platform_metrics_view
+from billing.staff.views import platform_metrics_view
 from billing.views import public_pricing, stripe_webhook
 from loginexus.health import healthz
 from loginexus.tenancy.api import SignupApi

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from billing.models import SubscriptionStatus
 from billing.plans import PLANS, Resource, plan_by_code
 from billing.services import comp_plan_end, comp_plan_grant, grace_extend, tenant_resync
-from billing.tenant_overview import (
+from billing.staff.tenant_overview import (
     entitlement_of,
     standings,
     stripe_records,

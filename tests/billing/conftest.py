@@ -2,7 +2,7 @@
 
 import pytest
 
-from billing.catalog import plans_sync, webhook_endpoint_ensure
+from billing.stripe.catalog import plans_sync, webhook_endpoint_ensure
 
 
 @pytest.fixture

@@ -15,12 +15,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from billing.catalog import webhook_endpoint_ensure
 from billing.exceptions import StripeUnavailable
 from billing.models import StripeWebhook
 from billing.services import customer_ensure
 from billing.simulator import sign_payload
-from billing.webhooks import webhook_trigger_process, webhook_trigger_record
+from billing.stripe.catalog import webhook_endpoint_ensure
+from billing.stripe.webhooks import webhook_trigger_process, webhook_trigger_record
 from tests.billing.helpers import (
     clear_faults,
     entitlement_of,

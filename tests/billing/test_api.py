@@ -8,9 +8,9 @@ import stripe
 from django.utils import timezone
 from djstripe.models import Customer, Invoice, Subscription
 
-from billing.catalog import plans_sync
 from billing.models import Entitlement
 from billing.selectors import calendar_month
+from billing.stripe.catalog import plans_sync
 from tests.billing.helpers import clear_faults, fault
 from tests.conftest import logged_in, tenant_user
 

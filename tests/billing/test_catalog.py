@@ -5,9 +5,9 @@ import stripe
 from django.core.management import call_command
 from djstripe.models import Price, Product, WebhookEndpoint
 
-from billing.catalog import plans_sync, webhook_endpoint_ensure
 from billing.plans import ENTERPRISE, PRO, Interval
 from billing.selectors import price_get
+from billing.stripe.catalog import plans_sync, webhook_endpoint_ensure
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_module")]
 

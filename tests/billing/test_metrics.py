@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from djstripe.models import Customer, Subscription
 
-from billing.charts import Series, bar_chart, column_chart
-from billing.metrics import platform_metrics
+from billing.staff.charts import Series, bar_chart, column_chart
+from billing.staff.metrics import platform_metrics
 from loginexus.tenancy.models import Tenant
 from tests.conftest import PASSWORD, on_plan, staff_member
 

@@ -6,9 +6,9 @@ import pytest
 import stripe
 from django.utils import timezone
 
-from billing.catalog import plans_sync
 from billing.models import Entitlement
 from billing.services import entitlement_refresh
+from billing.stripe.catalog import plans_sync
 from tests.billing.helpers import clear_faults, fault
 from tests.billing.test_api import live_subscription
 from tests.conftest import host_client, logged_in, tenant_user

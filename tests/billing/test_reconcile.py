@@ -6,11 +6,11 @@ import pytest
 import stripe
 from django.utils import timezone
 
-from billing.catalog import plans_sync
 from billing.models import Entitlement
 from billing.plans import FREE, PRO
 from billing.selectors import entitlements_to_reconcile
 from billing.services import entitlement_reconcile, entitlement_refresh
+from billing.stripe.catalog import plans_sync
 from tests.billing.test_api import live_subscription
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from djstripe.models import Customer, Event, WebhookEventTrigger
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from billing.catalog import plans_sync, webhook_endpoint_ensure
 from billing.models import Entitlement
-from billing.subscriptions import SubscriptionFacts
+from billing.stripe.catalog import plans_sync, webhook_endpoint_ensure
+from billing.stripe.subscriptions import SubscriptionFacts
 from loginexus.tenancy.models import Tenant
 from tests.billing.helpers import post_event, wait_for
 

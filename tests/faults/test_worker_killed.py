@@ -13,8 +13,8 @@ import pytest
 from django.db import connection
 from djstripe.models import Event, WebhookEventTrigger
 
-from billing.catalog import plans_sync, webhook_endpoint_ensure
 from billing.plans import PRO
+from billing.stripe.catalog import plans_sync, webhook_endpoint_ensure
 from tests.billing.helpers import checkout, entitlement_of, fault, pay, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -50,7 +50,7 @@ def fuzz_site(web_server, stripe_simulator, django_db_blocker):
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    from billing.catalog import plans_sync
+    from billing.stripe.catalog import plans_sync
     from escrows.services import escrow_create
     from loginexus.tenancy.models import Domain
     from loginexus.tenancy.services import tenant_provision

@@ -4,8 +4,8 @@ invoice in Stripe, synced into dj-stripe and into the tenant's entitlement."""
 import stripe
 from djstripe.models import Customer, Invoice
 
-from billing.catalog import plans_sync
 from billing.services import tenant_resync
+from billing.stripe.catalog import plans_sync
 from loginexus.tenancy.models import Tenant
 
 

@@ -33,9 +33,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from djstripe.models import APIKey, Customer, Invoice, WebhookEndpoint
 
-from billing.catalog import plans_sync, webhook_endpoint_ensure
 from billing.models import Entitlement
 from billing.services import subscription_cancel_at_period_end
+from billing.stripe.catalog import plans_sync, webhook_endpoint_ensure
 from escrows.models import Escrow
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.services import tenant_suspend

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from djstripe.models import Customer
 
-from billing.catalog import plans_sync
 from billing.models import Entitlement
 from billing.plans import PRO
+from billing.stripe.catalog import plans_sync
 from loginexus.tenancy.models import Tenant
 from tests.conftest import (
     admin_of,

@@ -2,7 +2,7 @@
 
 from django.core.management import BaseCommand
 
-from billing.catalog import plans_sync, webhook_endpoint_ensure
+from billing.stripe.catalog import plans_sync, webhook_endpoint_ensure
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from billing.charts import Series, bar_chart, column_chart
-from billing.metrics import platform_metrics
+from billing.staff.charts import Series, bar_chart, column_chart
+from billing.staff.metrics import platform_metrics
 
 
 def _platform_metrics(request: HttpRequest) -> HttpResponse:

@@ -19,8 +19,8 @@ from djstripe.models import WebhookEventTrigger
 
 from billing.models import StripeWebhook
 from billing.selectors import webhook_summary, webhook_tenants
-from billing.stripe_admin import ReadOnlyAdminMixin  # with dj-stripe's own screens, made safe
-from billing.webhooks import webhook_trigger_reprocess
+from billing.staff.stripe_admin import ReadOnlyAdminMixin  # with dj-stripe's own screens, made safe
+from billing.stripe.webhooks import webhook_trigger_reprocess
 from loginexus.tenancy.models import Tenant
 
 REPROCESS_PERMISSION = "billing.reprocess_stripewebhook"

@@ -12,7 +12,7 @@ from djstripe.models import Subscription
 
 from billing.models import REVENUE_STATUSES, Entitlement, SubscriptionStatus
 from billing.plans import FREE, PLANS
-from billing.subscriptions import subscription_ended_at
+from billing.stripe.subscriptions import subscription_ended_at
 from loginexus.tenancy.models import Tenant
 
 MONTHS_SHOWN = 12

@@ -8,8 +8,8 @@ import uuid
 from django.urls import reverse
 from djstripe.models import Price, Product, WebhookEndpoint
 
-from billing import stripe_api
 from billing.plans import CURRENCY, PAID_PLANS, Interval
+from billing.stripe import boundary
 
 # What the product listens to (PRODUCT.md, "Stripe webhooks"), plus what keeps dj-stripe current.
 WEBHOOK_EVENTS = [
@@ -37,23 +37,23 @@ def plans_sync() -> list[Price]:
     then sync them into dj-stripe. A price whose amount changed is replaced (Stripe prices are
     immutable): the new one takes over the lookup key."""
     products = {
-        product.metadata.get("loginexus_plan"): product for product in stripe_api.products_list()
+        product.metadata.get("loginexus_plan"): product for product in boundary.products_list()
     }
     lookup_keys = [plan.lookup_key(interval) for plan in PAID_PLANS for interval in plan.prices]
-    prices = {price.lookup_key: price for price in stripe_api.prices_by_lookup_key(lookup_keys)}
+    prices = {price.lookup_key: price for price in boundary.prices_by_lookup_key(lookup_keys)}
     synced = []
     for plan in PAID_PLANS:
         product = products.get(plan.code)
         fields = {"name": f"LogiNexus {plan.name}", "metadata": {"loginexus_plan": plan.code}}
         if product is None:
-            product = stripe_api.product_create(**fields)
+            product = boundary.product_create(**fields)
         elif product.name != fields["name"] or not product.active:
-            product = stripe_api.product_modify(product.id, active=True, **fields)
+            product = boundary.product_modify(product.id, active=True, **fields)
         Product.sync_from_stripe_data(product)
         for interval in plan.prices:
             price = prices.get(plan.lookup_key(interval))
             if not _price_matches(price, product.id, plan.price_cents(interval), interval):
-                price = stripe_api.price_create(
+                price = boundary.price_create(
                     product=product.id,
                     currency=CURRENCY,
                     unit_amount=plan.price_cents(interval),
@@ -90,7 +90,7 @@ def webhook_endpoint_ensure(*, base_url: str) -> WebhookEndpoint:
     are deleted in Stripe: every delivery to them would be refused."""
     prefix = base_url.rstrip("/") + "/"
     ours, unknown = None, []
-    for remote in stripe_api.webhook_endpoints_list():
+    for remote in boundary.webhook_endpoints_list():
         if not remote.url.startswith(prefix):
             continue
         known = WebhookEndpoint.objects.filter(id=remote.id).exclude(secret="").first()
@@ -99,14 +99,14 @@ def webhook_endpoint_ensure(*, base_url: str) -> WebhookEndpoint:
         elif not known:
             unknown.append(remote.id)
     for endpoint_id in unknown:
-        stripe_api.webhook_endpoint_delete(endpoint_id)
+        boundary.webhook_endpoint_delete(endpoint_id)
     if ours is not None:
         return ours
     endpoint_uuid = uuid.uuid4()
     path = reverse(
         "stripe-webhook", kwargs={"endpoint_uuid": endpoint_uuid}, urlconf="loginexus.urls_public"
     )
-    endpoint = stripe_api.webhook_endpoint_create(
+    endpoint = boundary.webhook_endpoint_create(
         url=prefix.rstrip("/") + path,
         enabled_events=WEBHOOK_EVENTS,
         metadata={"djstripe_uuid": str(endpoint_uuid)},

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from djstripe.models import Event, WebhookEndpoint, WebhookEventTrigger
 
-from billing import stripe_api
 from billing.services import entitlement_refresh
+from billing.stripe import boundary
 from loginexus.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def webhook_trigger_process(*, trigger_id: int) -> None:
             trigger = WebhookEventTrigger.objects.select_for_update().get(pk=trigger_id)
             if trigger.processed or not trigger.valid:
                 return
-            with stripe_api.stripe_errors():
+            with boundary.stripe_errors():
                 event = trigger.process(save=False)
                 tenant = _tenant_of(event)
                 if tenant is not None:
