@@ -15,12 +15,14 @@ import time
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
+from _broker import purge_queued_tasks_at_exit
 from _database import use_fresh_database
 
 N = int(os.environ.get("BENCH_LIMIT_CREATES", "300"))
 PASSWORD = "a-long-enough-passphrase"
 
 use_fresh_database("bench_limits")
+purge_queued_tasks_at_exit()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402

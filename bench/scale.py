@@ -26,6 +26,7 @@ import time
 from datetime import timedelta
 
 import psycopg
+from _broker import purge_queued_tasks_at_exit
 from _database import use_fresh_database
 
 N = int(os.environ.get("BENCH_SCALE_TENANTS", "1000"))
@@ -39,6 +40,7 @@ PENDING_APP = "escrows"  # a tenant app: its latest migration is the one a deplo
 MANY, ONE = "bench_scale", "bench_scale_one"
 
 use_fresh_database(MANY)
+purge_queued_tasks_at_exit()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402

@@ -9,9 +9,11 @@ import os
 import statistics
 import time
 
+from _broker import purge_queued_tasks_at_exit
 from _database import use_fresh_database
 
 use_fresh_database("bench_tenant_provisioning")
+purge_queued_tasks_at_exit()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402

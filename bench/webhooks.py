@@ -14,6 +14,7 @@ import sys
 import time
 
 import requests
+from _broker import purge_queued_tasks_at_exit
 from _database import ROOT, use_fresh_database
 
 M = int(os.environ.get("BENCH_WEBHOOK_EVENTS", "300"))
@@ -23,6 +24,7 @@ PASSWORD = "a-long-enough-passphrase"
 WORKER_OPTIONS = os.environ.get("BENCH_WORKER_OPTIONS", "--pool prefork --concurrency 2").split()
 
 use_fresh_database("bench_webhooks")
+purge_queued_tasks_at_exit()
 
 import stripe  # noqa: E402
 from django.core.management import call_command  # noqa: E402

@@ -15,7 +15,7 @@ from billing.plans import PAID_PLANS, PLANS, Interval, plan_by_code
 from billing.selectors import billing_state_get, invoices_list
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.api import ERROR_RESPONSES
-from loginexus.tenancy.selectors import tenant_url_for_request
+from loginexus.tenancy.selectors import tenant_url
 
 ERRORS = {
     **ERROR_RESPONSES,
@@ -127,7 +127,7 @@ class CheckoutApi(AdminBillingApi):
     def post(self, request):
         choice = PaidPlanChoiceSerializer(data=request.data)
         choice.is_valid(raise_exception=True)
-        base = tenant_url_for_request(tenant=self.tenant, request=request)
+        base = tenant_url(tenant=self.tenant)
         url, session_id = services.checkout_start(
             tenant=self.tenant,
             plan=plan_by_code(choice.validated_data["plan"]),
@@ -174,7 +174,7 @@ class PortalApi(AdminBillingApi):
         },
     )
     def post(self, request):
-        return_url = tenant_url_for_request(tenant=self.tenant, request=request) + "billing/"
+        return_url = tenant_url(tenant=self.tenant) + "billing/"
         return Response(
             {"url": services.billing_portal_start(tenant=self.tenant, return_url=return_url)}
         )

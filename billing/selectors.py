@@ -193,7 +193,7 @@ def webhook_summary(trigger: WebhookEventTrigger) -> WebhookSummary:
     else:
         try:
             data = json.loads(trigger.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # a refused body may be anything
             return WebhookSummary()
     if not isinstance(data, Mapping):
         return WebhookSummary()

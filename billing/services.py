@@ -78,6 +78,24 @@ def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
     return entitlement
 
 
+def latest_invoice_ensure(*, tenant: Tenant) -> None:
+    """Store the latest invoice of the tenant's subscription if it is not stored yet: its own
+    event may come later than the subscription's (or never reach us)."""
+    facts = subscription_facts_get(tenant=tenant)
+    invoice_id = facts.latest_invoice_id if facts else None
+    if not invoice_id or Invoice.objects.filter(id=invoice_id).exists():
+        return
+    Invoice.sync_from_stripe_data(boundary.invoice_retrieve(invoice_id=invoice_id))
+
+
+@transaction.atomic
+def entitlement_and_invoice_refresh(*, tenant: Tenant) -> Entitlement:
+    """After a subscription was synced from Stripe: its latest invoice stored if missing and the
+    entitlement recomputed, committed together, so the invoice list never lags the plan."""
+    latest_invoice_ensure(tenant=tenant)
+    return entitlement_refresh(tenant=tenant)
+
+
 def customer_ensure(*, tenant: Tenant) -> Customer:
     """The tenant's Stripe customer, created in Stripe first and only then recorded locally."""
     customer = customer_get(tenant=tenant)
@@ -137,9 +155,10 @@ def _live_subscription(tenant: Tenant) -> SubscriptionFacts:
     return facts
 
 
+@transaction.atomic
 def _sync_and_refresh(tenant: Tenant, stripe_subscription) -> Entitlement:
     Subscription.sync_from_stripe_data(stripe_subscription)
-    return entitlement_refresh(tenant=tenant)
+    return entitlement_and_invoice_refresh(tenant=tenant)
 
 
 def plan_change(*, tenant: Tenant, plan: Plan, interval: Interval) -> Entitlement:
@@ -192,22 +211,27 @@ def billing_portal_start(*, tenant: Tenant, return_url: str) -> str:
 def entitlement_reconcile(*, tenant: Tenant) -> Entitlement:
     """Re-read the tenant's subscription from Stripe itself (not from a webhook), then refresh."""
     facts = subscription_facts_get(tenant=tenant)
-    if facts is not None:
-        Subscription.sync_from_stripe_data(boundary.subscription_retrieve(subscription_id=facts.id))
-    return entitlement_refresh(tenant=tenant)
+    if facts is None:
+        return entitlement_refresh(tenant=tenant)
+    return _sync_and_refresh(tenant, boundary.subscription_retrieve(subscription_id=facts.id))
 
 
 def tenant_resync(*, tenant: Tenant) -> Entitlement:
     """Staff: make the local copy of the tenant's customer, subscriptions and recent invoices
     what Stripe has now (events may have been missed), then recompute the entitlement."""
     customer = customer_get(tenant=tenant)
-    if customer is not None:
-        Customer.sync_from_stripe_data(boundary.customer_retrieve(customer_id=customer.id))
-        for subscription in boundary.subscriptions_of(customer_id=customer.id):
+    if customer is None:
+        return entitlement_refresh(tenant=tenant)
+    stripe_customer = boundary.customer_retrieve(customer_id=customer.id)
+    subscriptions = boundary.subscriptions_of(customer_id=customer.id)
+    invoices = boundary.invoices_of(customer_id=customer.id)
+    with transaction.atomic():
+        Customer.sync_from_stripe_data(stripe_customer)
+        for subscription in subscriptions:
             Subscription.sync_from_stripe_data(subscription)
-        for invoice in boundary.invoices_of(customer_id=customer.id):
+        for invoice in invoices:
             Invoice.sync_from_stripe_data(invoice)
-    return entitlement_refresh(tenant=tenant)
+        return entitlement_and_invoice_refresh(tenant=tenant)
 
 
 @transaction.atomic

@@ -1,6 +1,9 @@
 """Billing pages of a tenant host (`/billing/…`, tenant admins), the public pricing page, and
 Stripe's webhook endpoint (public host)."""
 
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection
 from django.http import Http404, JsonResponse
@@ -8,16 +11,19 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import get_usage
 from djstripe.models import WebhookEndpoint
-from djstripe.models.webhooks import get_remote_ip
 
 from billing import services
 from billing.models import LIVE_STATUSES, SubscriptionStatus
 from billing.plans import PLANS, Interval, plan_by_code
 from billing.selectors import billing_state_get, invoices_list, usage_warnings
-from billing.stripe.webhooks import webhook_trigger_record
+from billing.stripe.webhooks import webhook_delivery_check, webhook_trigger_record
 from loginexus.accounts.permissions import tenant_admin_required
-from loginexus.tenancy.selectors import tenant_url_for_request
+from loginexus.clients import client_address
+from loginexus.tenancy.selectors import tenant_url
+
+logger = logging.getLogger(__name__)
 
 
 def _interval(request) -> Interval:
@@ -106,7 +112,7 @@ def checkout(request):
     if plan is None or plan.is_free:
         messages.error(request, "Choose a paid plan.")
         return redirect("billing:pricing")
-    base = tenant_url_for_request(tenant=connection.tenant, request=request)
+    base = tenant_url(tenant=connection.tenant)
     url, _session_id = services.checkout_start(
         tenant=connection.tenant,
         plan=plan,
@@ -162,7 +168,7 @@ def resume(request):
 @tenant_admin_required
 @require_POST
 def portal(request):
-    return_url = tenant_url_for_request(tenant=connection.tenant, request=request) + "billing/"
+    return_url = tenant_url(tenant=connection.tenant) + "billing/"
     return redirect(services.billing_portal_start(tenant=connection.tenant, return_url=return_url))
 
 
@@ -178,20 +184,48 @@ def canceled(request):
     return render(request, "billing/canceled.html")
 
 
+def _refusal_throttled(request) -> int | None:
+    """Count a refused delivery against the client's address: past
+    settings.STRIPE_WEBHOOK_REFUSALS_PER_IP, the seconds until it may try again, else None."""
+    usage = get_usage(
+        request,
+        group="stripe-webhook-refusals",
+        key=lambda group, request: client_address(request),
+        rate=settings.STRIPE_WEBHOOK_REFUSALS_PER_IP,
+        increment=True,
+    )
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(1, usage["time_left"])
+
+
 @csrf_exempt
 @require_POST
 def stripe_webhook(request, endpoint_uuid):
-    """Verify and store; processing happens on a worker, so Stripe gets its answer at once."""
+    """Verify and store; processing happens on a worker, so Stripe gets its answer at once.
+
+    Signed deliveries are always taken. Refused ones are stored shortened, and past a number per
+    client address not at all, so nobody can fill the table (or staff's screens) with them."""
     endpoint = WebhookEndpoint.objects.filter(djstripe_uuid=endpoint_uuid).first()
     if endpoint is None:
         raise Http404("No such webhook endpoint.")
-    trigger = webhook_trigger_record(
-        endpoint=endpoint,
-        body=request.body.decode("utf-8", errors="replace"),
-        headers=dict(request.headers),
-        remote_ip=get_remote_ip(request),
+    delivery = webhook_delivery_check(
+        endpoint=endpoint, body=request.body, headers=dict(request.headers)
     )
-    if not trigger.valid:
+    if not delivery.valid:
+        retry_after = _refusal_throttled(request)
+        if retry_after is not None:
+            logger.warning(
+                "Stripe webhook refusals throttled: address=%s", client_address(request) or "-"
+            )
+            answer = JsonResponse(
+                {"detail": "Too many refused webhooks from this address.", "code": "rate_limited"},
+                status=429,
+            )
+            answer["Retry-After"] = str(retry_after)
+            return answer
+    webhook_trigger_record(delivery=delivery, remote_ip=client_address(request))
+    if not delivery.valid:
         return JsonResponse(
             {"detail": "Invalid signature or payload.", "code": "invalid_webhook"}, status=400
         )

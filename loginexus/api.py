@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
+from django.views.defaults import server_error as server_error_page
 from django_ratelimit.exceptions import Ratelimited
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions as drf_exceptions
@@ -45,6 +46,19 @@ def exception_handler(exc, context):
         # 401, 403, 404, 405, 415: the same {"detail", "code"} as our domain errors.
         response.data["code"] = exc.get_codes()
     return response
+
+
+def server_error(request):
+    """Django's 500 page for pages (the branded template); JSON under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "detail": "Something went wrong on our side. Please try again shortly.",
+                "code": "server_error",
+            },
+            status=500,
+        )
+    return server_error_page(request)
 
 
 def not_found(request, exception):

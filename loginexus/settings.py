@@ -1,10 +1,11 @@
 """Project settings, read from the environment (django-environ), with a production profile."""
 
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ def _required_in_production(name: str, development_default: str) -> str:
 SECRET_KEY = _required_in_production(
     "SECRET_KEY", "development-only-key-not-for-production-0123456789abcdefghijklmnop"
 )
-DEBUG = env.bool("DEBUG", default=not PRODUCTION) and not PRODUCTION
+DEBUG = env.bool("DEBUG", default=False) and not PRODUCTION
 
 # Hosts: the public host is BASE_DOMAIN, each tenant lives on <slug>.BASE_DOMAIN.
 BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost")
@@ -40,12 +41,10 @@ BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost")
 SITE_SCHEME = env.str("SITE_SCHEME", default="https" if PRODUCTION else "http")
 SITE_PORT = env.str("SITE_PORT", default="" if PRODUCTION else "8000")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", *env.list("EXTRA_ALLOWED_HOSTS", default=[])]
-CSRF_TRUSTED_ORIGINS = env.list(
-    "CSRF_TRUSTED_ORIGINS",
-    default=[f"http://{BASE_DOMAIN}:8000", f"http://*.{BASE_DOMAIN}:8000"]
-    if not PRODUCTION
-    else [],
-)
+# Django always trusts a request's own origin; beyond it, only the public host (never a wildcard
+# over tenant hosts, which would let one tenant's pages post to another's).
+_PUBLIC_ORIGIN = f"{SITE_SCHEME}://{BASE_DOMAIN}" + (f":{SITE_PORT}" if SITE_PORT else "")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[_PUBLIC_ORIGIN])
 
 # Databases: PostgreSQL only; django-tenants' backend switches search_path per request.
 DATABASES = {
@@ -74,9 +73,9 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -87,7 +86,6 @@ TENANT_APPS = [
     "loginexus.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "rest_framework.authtoken",
     "shipments",
     "escrows",
@@ -107,6 +105,9 @@ TENANT_SUBPROCESS_PARALLEL = env.int("TENANT_MIGRATION_PARALLEL", default=2)
 TENANT_LIMIT_SET_CALLS = True
 
 AUTH_USER_MODEL = "accounts.User"
+# Sessions in the schema of the host they were made on, each row with its user's id, so that
+# deactivating a user deletes their sessions (loginexus/accounts/sessions.py).
+SESSION_ENGINE = "loginexus.accounts.sessions"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -118,22 +119,33 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "loginexus.accounts.passwords.NotOnlyWhitespaceValidator"},
+    # zxcvbn's estimate of how quickly a password is guessed, with the product's name and the
+    # person's own address among the guesses (django-zxcvbn-password-validator).
+    {"NAME": "django_zxcvbn_password_validator.ZxcvbnPasswordValidator"},
 ]
+PASSWORD_MINIMAL_STRENGTH = env.int("PASSWORD_MINIMAL_STRENGTH", default=3)
+PASSWORD_EXTRA_DICTIONARY = ["loginexus", "logi", "nexus"]
 # Fast hashing only where nothing real is protected: the test suite creates many users.
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 MIDDLEWARE = [
+    # Security headers first, so every answer carries them: unknown hosts' 404s and suspended
+    # workspaces' pages too, which are answered by the two tenancy middlewares below.
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "loginexus.middleware.AdminStylesMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "loginexus.middleware.PrivateCacheMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "loginexus.tenancy.middleware.SuspendedTenantMiddleware",
-    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "billing.middleware.EntitlementMiddleware",
     "loginexus.middleware.ApplicationErrorMiddleware",
@@ -206,7 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "loginexus.pagination.StandardPagination",
     # Integrators send JSON; one request format keeps the documented contract exact.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["loginexus.parsers.JSONParser"],
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "loginexus.api.exception_handler",
@@ -229,6 +241,27 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Content Security Policy (django-csp): scripts and styles from our own origin only, inline
+# scripts only with the request's nonce, no framing. Forms may lead on to the platform's other
+# hosts (signup ends on the new tenant's host) and to Stripe's hosted pages (Checkout and the
+# customer portal redirect there).
+_PLATFORM_HOSTS = [f"{SITE_SCHEME}://{BASE_DOMAIN}:*", f"{SITE_SCHEME}://*.{BASE_DOMAIN}:*"]
+_STRIPE_HOSTED_PAGES = ["https://checkout.stripe.com", "https://billing.stripe.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *_PLATFORM_HOSTS, *_STRIPE_HOSTED_PAGES],
+    }
+}
+
 # Celery on Redis; tasks that touch tenant data run inside the tenant's schema.
 # Celery names a Redis Unix socket "redis+socket://" where redis-py says "unix://".
 _CELERY_REDIS_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
@@ -248,6 +281,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
+# How often beat looks for webhook triggers whose task was lost (Redis lost its queue).
+STRIPE_WEBHOOK_SWEEP_SECONDS = env.float("STRIPE_WEBHOOK_SWEEP_SECONDS", default=60.0)
 # Periodic work (Celery beat).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "billing-overdue-reconcile": {
@@ -257,6 +292,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "billing-nightly-reconcile": {
         "task": "billing.tasks.entitlements_reconcile_all_task",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "billing-webhooks-requeue": {
+        "task": "billing.tasks.webhook_triggers_requeue_task",
+        "schedule": STRIPE_WEBHOOK_SWEEP_SECONDS,
+        # A sweep nobody ran in time is dropped: the next one does the same work.
+        "options": {"expires": STRIPE_WEBHOOK_SWEEP_SECONDS},
     },
 }
 
@@ -271,8 +312,20 @@ if STRIPE_DEMO_MODE:
     STRIPE_SECRET_KEY, STRIPE_PUBLIC_KEY = DEMO_SECRET_KEY, DEMO_PUBLISHABLE_KEY
     # dj-stripe points the stripe library here (stripe.api_base) when it loads.
     STRIPE_API_HOST = env.str("STRIPE_SIMULATOR_URL", default="http://127.0.0.1:12111")
+    # dj-stripe warns about STRIPE_API_HOST whenever DEBUG is off; here it is the point.
+    SILENCED_SYSTEM_CHECKS = ["djstripe.W002"]
+    # The simulator serves the hosted checkout and portal pages that forms lead to (on its
+    # host, whichever port it was started on).
+    _simulator = urlsplit(STRIPE_API_HOST)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_simulator.scheme}://{_simulator.hostname}:*"
+    )
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Deliveries refused (bad signature, not an event) per client address, before they answer 429.
+STRIPE_WEBHOOK_REFUSALS_PER_IP = env.str("STRIPE_WEBHOOK_REFUSALS_PER_IP", default="20/m")
+# A valid trigger still unprocessed, with no failure, this long after it was queued is queued again.
+STRIPE_WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("STRIPE_WEBHOOK_REQUEUE_AFTER_SECONDS", default=60)
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 DJSTRIPE_SUBSCRIBER_MODEL = "tenancy.Tenant"

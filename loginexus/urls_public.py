@@ -6,6 +6,7 @@ from django.urls import path
 
 from billing.staff.views import platform_metrics_view
 from billing.views import public_pricing, stripe_webhook
+from loginexus.accounts.views import staff_login
 from loginexus.health import healthz
 from loginexus.tenancy.api import SignupApi
 from loginexus.tenancy.views import SignupView, landing
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/v1/signup/", SignupApi.as_view(), name="api-signup"),
     path("admin/metrics/", platform_metrics_view, name="platform-metrics"),
     # LOGOUT_REDIRECT_URL names the tenant hosts' login page: staff go back to the admin's.
+    path("admin/login/", staff_login, name="admin-login"),
     path("admin/logout/", LogoutView.as_view(next_page="admin:login"), name="admin-logout"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
@@ -28,3 +30,4 @@ urlpatterns = [
 ]
 
 handler404 = "loginexus.api.not_found"
+handler500 = "loginexus.api.server_error"

@@ -1,13 +1,15 @@
 """URLs of a tenant host (<slug>.BASE_DOMAIN): the tenant's pages and its REST API."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from billing.urls import api_urlpatterns as billing_api_urls
 from escrows.api import EscrowViewSet
-from loginexus.accounts.api import MeApi, TokenApi, UserViewSet
+from loginexus.accounts.api import MeApi, MyTokenApi, TokenApi, UserViewSet
 from loginexus.accounts.views import LoginView, team, team_deactivate
 from loginexus.health import healthz
 from shipments.api import ShipmentViewSet
@@ -29,9 +31,16 @@ accounts_urls = (
 api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("auth/me/", MeApi.as_view(), name="api-me"),
+    path("auth/me/token/", MyTokenApi.as_view(), name="api-my-token"),
     path("billing/", include(billing_api_urls)),
     *router.urls,
 ]
+
+# Swagger UI's scripts come from our origin (the split view serves its set-up script from a URL);
+# it styles itself with inline <style>, which only this page allows.
+api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
@@ -43,8 +52,9 @@ urlpatterns = [
     path("team/<int:pk>/deactivate/", team_deactivate, name="team-deactivate"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("healthz/", healthz, name="healthz"),
 ]
 
 handler404 = "loginexus.api.not_found"
+handler500 = "loginexus.api.server_error"

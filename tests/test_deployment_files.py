@@ -26,6 +26,13 @@ def test_compose_runs_postgres_redis_web_worker_and_beat():
         assert services[name]["env_file"] == ".env"
 
 
+def test_compose_redis_keeps_its_queue_on_disk_across_restarts():
+    redis = COMPOSE["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert any(volume.endswith(":/data") for volume in redis["volumes"])
+
+
 def test_every_variable_of_the_example_env_is_read_by_the_settings_or_compose():
     compose_text = (ROOT / "docker-compose.yml").read_text()
     for name in env_example():

@@ -73,4 +73,13 @@ def test_development_accepts_any_subdomain_of_the_base_domain():
         {"DJANGO_ENV": "development", "BASE_DOMAIN": "logi.test"},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "True ['logi.test', '.logi.test']"
+    assert result.stdout.strip() == "False ['logi.test', '.logi.test']"
+
+
+@pytest.mark.parametrize(("debug", "expected"), [(None, "False"), ("true", "True")])
+def test_development_runs_with_debug_off_unless_debug_is_true(monkeypatch, debug, expected):
+    monkeypatch.delenv("DEBUG", raising=False)
+    env = {"DJANGO_ENV": "development"} | ({"DEBUG": debug} if debug else {})
+    result = run_django("from django.conf import settings as s; print(s.DEBUG)", env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

@@ -20,7 +20,7 @@ from djstripe.models import WebhookEventTrigger
 from billing.models import StripeWebhook
 from billing.selectors import webhook_summary, webhook_tenants
 from billing.staff.stripe_admin import ReadOnlyAdminMixin  # with dj-stripe's own screens, made safe
-from billing.stripe.webhooks import webhook_trigger_reprocess
+from billing.stripe.webhooks import webhook_body_truncation, webhook_trigger_reprocess
 from loginexus.tenancy.models import Tenant
 
 REPROCESS_PERMISSION = "billing.reprocess_stripewebhook"
@@ -140,10 +140,19 @@ class StripeWebhookAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Body")
     def body_shown(self, trigger) -> str:
+        kept, received_bytes = webhook_body_truncation(trigger.body)
+        if received_bytes is not None:
+            return format_html(
+                "<p><strong>Refused and shortened: {} bytes were received; the first {} "
+                "characters are kept.</strong></p><pre>{}</pre>",
+                f"{received_bytes:,}",
+                f"{len(kept):,}",
+                kept,
+            )
         try:
-            body = json.dumps(json.loads(trigger.body), indent=2)
-        except ValueError:
-            body = trigger.body
+            body = json.dumps(json.loads(kept), indent=2)
+        except (ValueError, RecursionError):
+            body = kept
         return format_html("<pre>{}</pre>", body)
 
     @admin.display(description="Headers")

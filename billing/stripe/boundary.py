@@ -97,6 +97,11 @@ def subscriptions_of(*, customer_id: str) -> list:
         return list(listing.auto_paging_iter())
 
 
+def invoice_retrieve(*, invoice_id: str):
+    with stripe_errors():
+        return stripe.Invoice.retrieve(invoice_id, **_key())
+
+
 def invoices_of(*, customer_id: str, limit: int = 24) -> list:
     """The customer's newest invoices."""
     with stripe_errors():
@@ -149,6 +154,18 @@ def prices_by_lookup_key(lookup_keys: list[str]):
 def price_create(**fields: Any):
     with stripe_errors():
         return stripe.Price.create(**fields, **_key())
+
+
+def webhook_signature_valid(
+    *, payload: str, signature: str | None, secret: str, tolerance: int
+) -> bool:
+    """Whether `signature` (a Stripe-Signature header) signs `payload` with the endpoint's
+    `secret`, no older than `tolerance` seconds. A local check: it calls nothing."""
+    try:
+        stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance)
+    except stripe.SignatureVerificationError:
+        return False
+    return True
 
 
 def webhook_endpoints_list():

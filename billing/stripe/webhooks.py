@@ -1,5 +1,5 @@
-"""Services of Stripe webhooks: record a verified trigger, process it on a worker, reprocess it
-when staff ask.
+"""Services of Stripe webhooks: check and record what reached the endpoint, process a verified
+trigger on a worker, queue again one whose task was lost, reprocess one when staff ask.
 
 dj-stripe's own view validates and processes inside the request, and its deprecated callback
 (gone in 3.0) can enqueue work that runs before dj-stripe's final save of the trigger, which then
@@ -7,18 +7,22 @@ overwrites `processed`. Here the trigger is verified and saved first, the task i
 after that commit, and the worker alone processes and saves it, under a row lock.
 """
 
+import ipaddress
 import json
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from traceback import format_exc
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.datastructures import CaseInsensitiveMapping
 from djstripe.models import Event, WebhookEndpoint, WebhookEventTrigger
 
-from billing.services import entitlement_refresh
+from billing.services import entitlement_and_invoice_refresh
 from billing.stripe import boundary
 from loginexus.tenancy.models import Tenant
 
@@ -31,36 +35,122 @@ ENTITLEMENT_EVENTS = (
     "invoice.",
 )
 
+# A refused delivery is kept for staff to see what was tried, never whole: anyone may POST
+# megabytes to the endpoint.
+REFUSED_BODY_KEPT = 2000  # characters
+REFUSED_HEADERS_KEPT = 50
+REFUSED_HEADER_KEPT = 500  # characters of a header's name or value
+_TRUNCATION = "\n[truncated: {received} bytes received, the first {kept} characters kept]"
+_TRUNCATION_PATTERN = re.compile(
+    r"\n\[truncated: (?P<received>\d+) bytes received, the first (?P<kept>\d+) characters kept\]\Z"
+)
+# PostgreSQL stores no NUL character in text or JSON.
+_NUL, _REPLACEMENT = "\x00", "\ufffd"
+# Where the client's address is unknown or is no address (the column holds addresses only).
+UNKNOWN_ADDRESS = "0.0.0.0"  # noqa: S104 (recorded, never bound to)
+# Triggers queued again by one sweep at most; the next sweep takes the rest.
+REQUEUE_BATCH = 500
+
 
 def _is_stripe_event(body: str) -> bool:
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than Python parses
         return False
     return isinstance(data, dict) and "id" in data and "livemode" in data and "type" in data
 
 
-def webhook_trigger_record(
-    *, endpoint: WebhookEndpoint, body: str, headers: dict[str, str], remote_ip: str
-) -> WebhookEventTrigger:
-    """Store what reached the endpoint, marked valid only with a good signature, and enqueue
-    the valid ones for processing once the row is committed."""
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """What reached the endpoint, checked but not stored yet."""
+
+    endpoint: WebhookEndpoint
+    body: str
+    headers: dict[str, str]
+    received_bytes: int
+    valid: bool
+
+
+def _without_nul(text: str) -> str:
+    return text.replace(_NUL, _REPLACEMENT)
+
+
+def webhook_delivery_check(
+    *, endpoint: WebhookEndpoint, body: bytes, headers: Mapping[str, str]
+) -> WebhookDelivery:
+    """Valid only when the endpoint's secret signs a Stripe event (a body with a NUL character
+    never is one)."""
+    text = body.decode("utf-8", errors="replace")
+    signature = CaseInsensitiveMapping(headers).get("stripe-signature")
+    valid = (
+        _NUL not in text
+        and boundary.webhook_signature_valid(
+            payload=text,
+            signature=signature,
+            secret=endpoint.secret,
+            tolerance=endpoint.djstripe_tolerance,
+        )
+        and _is_stripe_event(text)
+    )
+    return WebhookDelivery(
+        endpoint=endpoint,
+        body=_without_nul(text),
+        headers={_without_nul(name): _without_nul(value) for name, value in headers.items()},
+        received_bytes=len(body),
+        valid=valid,
+    )
+
+
+def _kept_of_refused(delivery: WebhookDelivery) -> tuple[str, dict[str, str]]:
+    body = delivery.body
+    if len(body) > REFUSED_BODY_KEPT:
+        body = body[:REFUSED_BODY_KEPT] + _TRUNCATION.format(
+            received=delivery.received_bytes, kept=REFUSED_BODY_KEPT
+        )
+    headers = {
+        name[:REFUSED_HEADER_KEPT]: value[:REFUSED_HEADER_KEPT]
+        for name, value in list(delivery.headers.items())[:REFUSED_HEADERS_KEPT]
+    }
+    return body, headers
+
+
+def webhook_body_truncation(body: str) -> tuple[str, int | None]:
+    """A stored body as (what was kept, bytes received); the bytes are None when it is whole.
+    (A short body that merely ends like the marker is whole: what it says was kept is not.)"""
+    match = _TRUNCATION_PATTERN.search(body)
+    if match is None or int(match["kept"]) != match.start():
+        return body, None
+    return body[: match.start()], int(match["received"])
+
+
+def _address(remote_ip: str) -> str:
+    try:
+        return str(ipaddress.ip_address(remote_ip))
+    except ValueError:
+        return UNKNOWN_ADDRESS
+
+
+def webhook_trigger_record(*, delivery: WebhookDelivery, remote_ip: str) -> WebhookEventTrigger:
+    """Store a checked delivery (a refused one shortened, saying so) and enqueue a valid one for
+    processing once the row is committed."""
     from billing.tasks import webhook_trigger_process_task  # the task module imports this one
 
+    body, headers = (
+        (delivery.body, delivery.headers) if delivery.valid else _kept_of_refused(delivery)
+    )
+    endpoint = delivery.endpoint
     trigger = WebhookEventTrigger(
         headers=headers,
         body=body,
-        remote_ip=remote_ip,
+        remote_ip=_address(remote_ip),
+        valid=delivery.valid,
         webhook_endpoint=endpoint,
         stripe_trigger_account=endpoint.djstripe_owner_account,
-    )
-    trigger.valid = _is_stripe_event(body) and trigger.verify_signature(
-        secret=endpoint.secret, tolerance=endpoint.djstripe_tolerance
     )
     with transaction.atomic():
         trigger.save()
         if trigger.valid:
-            transaction.on_commit(lambda: webhook_trigger_process_task.delay(trigger.pk))
+            transaction.on_commit(partial(webhook_trigger_process_task.delay, trigger.pk))
     return trigger
 
 
@@ -81,14 +171,17 @@ def webhook_trigger_process(*, trigger_id: int) -> None:
     """
     try:
         with transaction.atomic():
-            trigger = WebhookEventTrigger.objects.select_for_update().get(pk=trigger_id)
+            trigger = WebhookEventTrigger.objects.select_for_update().filter(pk=trigger_id).first()
+            if trigger is None:
+                logger.info("Webhook trigger %s no longer exists; nothing to process", trigger_id)
+                return
             if trigger.processed or not trigger.valid:
                 return
             with boundary.stripe_errors():
                 event = trigger.process(save=False)
                 tenant = _tenant_of(event)
                 if tenant is not None:
-                    entitlement_refresh(tenant=tenant)
+                    entitlement_and_invoice_refresh(tenant=tenant)
             trigger.save()
     except Exception as error:
         max_length = WebhookEventTrigger._meta.get_field("exception").max_length
@@ -97,6 +190,37 @@ def webhook_trigger_process(*, trigger_id: int) -> None:
         )
         logger.warning("Webhook trigger %s failed: %s", trigger_id, error)
         raise
+
+
+def webhook_triggers_requeue(*, older_than: timedelta) -> list[int]:
+    """Queue again the valid triggers left unprocessed, with no failure recorded, since longer
+    than `older_than`: their task was lost (Redis lost its queue, or the web process died
+    between the commit and the enqueue). Failed ones wait for staff, as they do anyway.
+
+    Each queued trigger's `updated` moves to now, so one still waiting behind a long queue is
+    queued again at most once per `older_than`; a duplicate finds it processed and does nothing.
+    Triggers a worker holds right now (their row locked) are skipped.
+    """
+    from billing.tasks import webhook_trigger_process_task  # the task module imports this one
+
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        trigger_ids = list(
+            WebhookEventTrigger.objects.select_for_update(skip_locked=True)
+            .filter(valid=True, processed=False, exception="", updated__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:REQUEUE_BATCH]
+        )
+        WebhookEventTrigger.objects.filter(pk__in=trigger_ids).update(updated=timezone.now())
+        for trigger_id in trigger_ids:
+            transaction.on_commit(partial(webhook_trigger_process_task.delay, trigger_id))
+    if trigger_ids:
+        logger.warning(
+            "Queued %d webhook trigger(s) again whose task was lost: %s",
+            len(trigger_ids),
+            trigger_ids,
+        )
+    return trigger_ids
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from loginexus.accounts.models import Role
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.accounts.selectors import user_list
-from loginexus.accounts.services import user_create, user_update
+from loginexus.accounts.services import token_revoke, user_create, user_update
 from loginexus.accounts.throttling import login_rate_limits
 from loginexus.api import error_responses
 
@@ -40,8 +40,10 @@ class TokenRequestSerializer(serializers.Serializer):
         return attrs
 
 
-@method_decorator(login_rate_limits, name="post")
+@method_decorator(login_rate_limits("email"), name="post")
 class TokenApi(APIView):
+    """Email and password in, the user's token out. It reads no cookie and no token."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -73,6 +75,26 @@ class MeApi(APIView):
     @extend_schema(responses={200: MeSerializer, 401: OpenApiResponse(description="Not logged in")})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class MyTokenApi(APIView):
+    """The caller's own API token: revoked at once, whichever credential the call carries."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="The token is revoked: it no longer authenticates"),
+            401: OpenApiResponse(description="Not logged in"),
+            404: OpenApiResponse(description="The caller has no token"),
+        },
+    )
+    def delete(self, request):
+        if not token_revoke(user=request.user):
+            return Response(
+                {"detail": "You have no API token.", "code": "not_found"},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UserSerializer(serializers.Serializer):

@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "loginexus.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from loginexus.accounts import signals  # noqa: F401  (login attempts are logged)

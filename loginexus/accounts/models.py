@@ -1,11 +1,13 @@
 """The user: identified by email; tenant users carry a role, platform staff carry is_staff."""
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 
 from billing.limits import PlanLimitedManager, PlanLimitedModel
 from billing.plans import Resource
+from loginexus.accounts.addresses import email_key
 
 
 class Role(models.TextChoices):
@@ -17,7 +19,11 @@ class UserManager(BaseUserManager["User"], PlanLimitedManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, email: str) -> "User":
-        return self.get(email__iexact=email)
+        return self.get(email_key=email_key(email))
+
+    def with_email(self, email: str):
+        """The account this address names, in any spelling that normalises to its key."""
+        return self.filter(email_key=email_key(email))
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         user = self.model(email=self.normalize_email(email).lower(), **fields)
@@ -40,6 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin, PlanLimitedModel):
     limited_resource = Resource.USERS
 
     email = models.EmailField(max_length=254, unique=True)
+    # The address as login finds it (addresses.email_key); unique, so two spellings of one
+    # address can never be two accounts.
+    email_key = models.CharField(max_length=320, unique=True, editable=False)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Platform staff: may use the admin.")
@@ -57,9 +66,17 @@ class User(AbstractBaseUser, PermissionsMixin, PlanLimitedModel):
     def __str__(self) -> str:
         return self.email
 
+    def clean_fields(self, exclude=None) -> None:
+        self.email_key = email_key(self.email.lower())
+        super().clean_fields(exclude=exclude)
+
     def save(self, *args, **kwargs) -> None:
         # One spelling per address, so uniqueness and login ignore case.
         self.email = self.email.lower()
+        self.email_key = email_key(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_key"}
         super().save(*args, **kwargs)
 
     def counts_against_limit(self) -> bool:
@@ -68,3 +85,27 @@ class User(AbstractBaseUser, PermissionsMixin, PlanLimitedModel):
     @property
     def is_tenant_admin(self) -> bool:
         return self.is_active and self.role == Role.ADMIN
+
+
+class Session(AbstractBaseSession):
+    """Django's database session with the user it belongs to, so that ending a user's access
+    (deactivation) deletes every session of theirs in one statement (accounts.sessions)."""
+
+    # No database constraint: staff rows are removed by hand in places, sessions go with them.
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+        db_constraint=False,
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from loginexus.accounts.sessions import SessionStore  # the store imports this model
+
+        return SessionStore

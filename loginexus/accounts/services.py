@@ -1,20 +1,22 @@
-"""Writes of accounts on a tenant host: add a user to the team, change a role, deactivate."""
+"""Writes of accounts on a tenant host: add a user to the team, change a role, deactivate (which
+ends every session and token of theirs), revoke a token."""
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from billing.limits import plan_limit_reserve
 from billing.plans import Resource
 from loginexus.accounts.exceptions import LastAdmin
-from loginexus.accounts.models import Role, User
+from loginexus.accounts.models import Role, Session, User
 
 
 @transaction.atomic
 def user_create(*, email: str, password: str, role: str = Role.MEMBER) -> User:
     """The one way a tenant user is made (the signup's first admin, the team page, the API)."""
     email = User.objects.normalize_email(email).lower()
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.with_email(email).exists():
         raise ValidationError({"email": ["A user with this email already exists."]})
     candidate = User(email=email, role=role)
     try:
@@ -47,4 +49,20 @@ def user_update(
         user.is_active = is_active
     user.full_clean(exclude=["password"])
     user.save()
+    if deactivated:
+        # Access ends now, and coming back later means logging in again.
+        user_access_end(user=user)
     return user
+
+
+def user_access_end(*, user: User) -> None:
+    """Delete every session and API token of the user (in the current schema)."""
+    Session.objects.filter(user=user).delete()
+    Token.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def token_revoke(*, user: User) -> bool:
+    """Delete the user's API token; False when there was none."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)

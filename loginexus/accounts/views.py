@@ -1,6 +1,9 @@
-"""Pages of accounts on a tenant host: login and logout (rate-limited), and the team."""
+"""Pages of accounts: login and logout on a tenant host and the platform admin's login (all
+rate-limited), and the team."""
 
-from django.contrib import messages
+import logging
+
+from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,17 +15,30 @@ from loginexus.accounts.models import User
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.accounts.selectors import user_list
 from loginexus.accounts.services import user_create, user_update
-from loginexus.accounts.throttling import login_rate_limits
+from loginexus.accounts.throttling import login_rate_limits, login_throttled
+from loginexus.clients import client_address
+
+logger = logging.getLogger("loginexus.security")
 
 
-@method_decorator(login_rate_limits, name="post")
+@method_decorator(login_rate_limits("username"), name="post")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
 
+# The platform admin's login (public host), throttled like the tenants' logins.
+staff_login = login_throttled(admin.site.login, field="username")
+
+
 def rate_limited(request, exception=None):
     """Answer of every rate-limited page (settings.RATELIMIT_VIEW)."""
+    logger.warning(
+        "rate limited: path=%s address=%s host=%s",
+        request.path,
+        client_address(request),
+        request.get_host(),
+    )
     return render(request, "accounts/rate_limited.html", status=429)
 
 

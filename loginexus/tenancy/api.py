@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from loginexus.tenancy.exceptions import SlugTaken
 from loginexus.tenancy.forms import SignupForm
-from loginexus.tenancy.selectors import tenant_url_for_request
+from loginexus.tenancy.selectors import tenant_url
 from loginexus.tenancy.services import tenant_provision
 
 
@@ -60,6 +60,6 @@ class SignupApi(APIView):
         except SlugTaken as error:
             return Response({"slug": [error.message]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(
-            {"tenant": tenant.slug, "url": tenant_url_for_request(tenant=tenant, request=request)},
+            {"tenant": tenant.slug, "url": tenant_url(tenant=tenant)},
             status=status.HTTP_201_CREATED,
         )

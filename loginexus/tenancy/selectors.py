@@ -1,7 +1,6 @@
 """Reads about tenants: their URLs and host names."""
 
 from django.conf import settings
-from django.http.request import split_domain_port
 
 from loginexus.tenancy.models import Tenant
 
@@ -11,15 +10,10 @@ def tenant_host(*, slug: str) -> str:
 
 
 def tenant_url(*, tenant: Tenant, scheme: str | None = None, port: str | int | None = None) -> str:
-    """The tenant's home URL; scheme and port default to where the platform is served."""
+    """The tenant's home URL; scheme and port default to where the platform is served
+    (settings), never to what a request's Host header says."""
     scheme = scheme or settings.SITE_SCHEME
     port = port if port is not None else settings.SITE_PORT
     default_port = {"http": "80", "https": "443"}[scheme]
     port_part = f":{port}" if port and str(port) != default_port else ""
     return f"{scheme}://{tenant_host(slug=tenant.slug)}{port_part}/"
-
-
-def tenant_url_for_request(*, tenant: Tenant, request) -> str:
-    """The tenant's home URL on the scheme and port the caller reached the platform by."""
-    _domain, port = split_domain_port(request.get_host())
-    return tenant_url(tenant=tenant, scheme=request.scheme, port=port or "")

@@ -8,7 +8,7 @@ from django_ratelimit.decorators import ratelimit
 
 from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
 from loginexus.tenancy.forms import SignupForm
-from loginexus.tenancy.selectors import tenant_url_for_request
+from loginexus.tenancy.selectors import tenant_url
 from loginexus.tenancy.services import tenant_provision
 
 
@@ -47,7 +47,5 @@ class SignupView(View):
                     status=503,
                 )
             else:
-                return redirect(
-                    tenant_url_for_request(tenant=tenant, request=request) + "accounts/login/"
-                )
+                return redirect(tenant_url(tenant=tenant) + "accounts/login/")
         return render(request, self.template_name, {"form": form}, status=400)

@@ -20,7 +20,11 @@ from billing.models import StripeWebhook
 from billing.services import customer_ensure
 from billing.simulator import sign_payload
 from billing.stripe.catalog import webhook_endpoint_ensure
-from billing.stripe.webhooks import webhook_trigger_process, webhook_trigger_record
+from billing.stripe.webhooks import (
+    webhook_delivery_check,
+    webhook_trigger_process,
+    webhook_trigger_record,
+)
 from tests.billing.helpers import (
     clear_faults,
     entitlement_of,
@@ -89,12 +93,12 @@ def customer_created_event_for_new_customer() -> dict:
 def delivered(endpoint, event: dict, *, secret: str | None = None) -> StripeWebhook:
     payload = json.dumps(event, default=str)
     signature = sign_payload(payload, secret or endpoint.secret, int(time.time()))
-    trigger = webhook_trigger_record(
+    delivery = webhook_delivery_check(
         endpoint=endpoint,
-        body=payload,
+        body=payload.encode(),
         headers={"Content-Type": "application/json", "Stripe-Signature": signature},
-        remote_ip="203.0.113.7",
     )
+    trigger = webhook_trigger_record(delivery=delivery, remote_ip="203.0.113.7")
     return StripeWebhook.objects.get(pk=trigger.pk)
 
 

@@ -143,9 +143,9 @@ def test_checkout_opens_a_stripe_session_and_creates_the_customer_once(
     assert body["url"].startswith(stripe_ready.url + "/checkout/")
     session = stripe.checkout.Session.retrieve(body["session_id"])
     assert session.success_url == (
-        "http://alpha.localhost/billing/success/?session_id={CHECKOUT_SESSION_ID}"
+        "http://alpha.localhost:8000/billing/success/?session_id={CHECKOUT_SESSION_ID}"
     )
-    assert session.cancel_url == "http://alpha.localhost/billing/canceled/"
+    assert session.cancel_url == "http://alpha.localhost:8000/billing/canceled/"
     customer = Customer.objects.get(subscriber=tenant_a)
     assert customer.stripe_data["metadata"]["tenant_slug"] == "alpha"
     assert session.customer == customer.id

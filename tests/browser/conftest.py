@@ -39,10 +39,19 @@ def page(request, monkeypatch) -> Iterator[Page]:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(20_000)
+        # What the Content Security Policy blocked, as chromium reports it on the console.
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         yield page
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
         browser.close()
+    assert not blocked, "the page broke its Content Security Policy:\n" + "\n".join(blocked)
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "team-deactivate": {"pk": USER},
     "api-token": {},
     "api-me": {},
+    "api-my-token": {},
     "api-billing": {},
     "api-billing-plans": {},
     "api-billing-checkout": {},

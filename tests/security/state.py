@@ -2,10 +2,10 @@
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django_tenants.utils import schema_context
 from djstripe.models import Customer, Invoice, Subscription
 
+from loginexus.accounts.models import Session
 from loginexus.tenancy.models import Domain, Tenant
 
 

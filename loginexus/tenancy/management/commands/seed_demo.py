@@ -29,7 +29,7 @@ class Command(BaseCommand):
     def _seed(self) -> None:
         public_tenant_ensure()
         users = get_user_model().objects
-        if not users.filter(email__iexact=settings.DEMO_STAFF_EMAIL).exists():
+        if not users.with_email(settings.DEMO_STAFF_EMAIL).exists():
             users.create_superuser(settings.DEMO_STAFF_EMAIL, settings.DEMO_STAFF_PASSWORD)
         if not Tenant.objects.filter(slug=DEMO_SLUG).exists():
             tenant_provision(
