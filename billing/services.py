@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -29,6 +28,7 @@ from billing.selectors import (
 from billing.stripe import boundary
 from billing.stripe.subscriptions import SubscriptionFacts
 from loginexus.accounts.models import Role, User
+from loginexus.mail.services import email_send
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.selectors import tenant_url
 
@@ -276,17 +276,20 @@ def usage_warning_send(*, tenant: Tenant, resource: Resource, threshold: int) ->
     now = timezone.now()
     entitlement = entitlement_get(tenant=tenant)
     usage = usage_get(tenant=tenant, entitlement=entitlement, now=now)[resource]
-    plan = entitlement.effective_plan(now)
     with schema_context(tenant.schema_name):
         admins = list(
             User.objects.filter(role=Role.ADMIN, is_active=True).values_list("email", flat=True)
         )
-    if threshold >= 100:
-        subject = f"LogiNexus: {tenant.name} has reached its {plan.name} limit of {resource}"
-    else:
-        subject = f"LogiNexus: {tenant.name} has used {threshold} % of its {plan.name} {resource}"
-    body = (
-        f"{usage.used} of {usage.limit} {resource} are used this period.\n"
-        f"Upgrade to keep creating: {tenant_url(tenant=tenant)}billing/pricing/\n"
+    email = email_send(
+        to=admins,
+        template="usage_warning",
+        tenant=tenant,
+        context={
+            "resource": str(resource),
+            "threshold": threshold,
+            "usage": usage,
+            "plan": entitlement.effective_plan(now),
+            "pricing_url": f"{tenant_url(tenant=tenant)}billing/pricing/",
+        },
     )
-    return send_mail(subject, body, None, admins)
+    return len(email.to) if email else 0

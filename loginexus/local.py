@@ -382,6 +382,9 @@ def _serve(processes: Processes) -> None:
     if simulator:
         print(f"  Stripe simulator:   {simulator}/  (controls under /_sim/)", flush=True)
     print(f"  Listening on:       {_web_address(host, port)}  (RUN_HOST, PORT)", flush=True)
+    if not os.environ.get("EMAIL_BACKEND"):
+        mail = os.environ.get("EMAIL_FILE_PATH") or DATA / "mail"
+        print(f"  Emails:             {mail}/  (one .eml file each)", flush=True)
     print("\nPress Ctrl-C to stop everything.\n", flush=True)
     processes.watch()
 

@@ -81,6 +81,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "djstripe",
     "billing",
+    "loginexus.mail",
 ]
 TENANT_APPS = [
     "loginexus.accounts",
@@ -299,6 +300,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         # A sweep nobody ran in time is dropped: the next one does the same work.
         "options": {"expires": STRIPE_WEBHOOK_SWEEP_SECONDS},
     },
+    "mail-unsent-requeue": {
+        "task": "loginexus.mail.tasks.emails_unsent_requeue_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
 
 # Stripe: outside production, demo mode (the built-in simulator) unless a secret key is set. The
@@ -339,12 +345,26 @@ DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="demo-staff-passwor
 DEMO_ADMIN_EMAIL = env.str("DEMO_ADMIN_EMAIL", default="admin@acme.localhost")
 DEMO_ADMIN_PASSWORD = env.str("DEMO_ADMIN_PASSWORD", default="demo-admin-password")
 
+# Email leaves through the outbox (loginexus/mail/). Outside production every message is also
+# written as .data/mail/<UTC timestamp>-<n>.eml, then shown on the console.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
+    else "loginexus.mail.backends.EmlFileBackend",
+)
+EMAIL_FILE_PATH = env.str(
+    "EMAIL_FILE_PATH",
+    default=str(Path(env.str("LOCAL_DATA_DIR", default=str(BASE_DIR / ".data"))) / "mail"),
+)
+EMAIL_INNER_BACKEND = env.str(
+    "EMAIL_INNER_BACKEND",
+    default="django.core.mail.backends.locmem.EmailBackend"
+    if DJANGO_ENV == "test"
     else "django.core.mail.backends.console.EmailBackend",
 )
+# An email still unsent this long after it was queued is queued again (its task was lost).
+EMAIL_REQUEUE_AFTER_SECONDS = env.int("EMAIL_REQUEUE_AFTER_SECONDS", default=120)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LogiNexus <billing@localhost>")
 
 if PRODUCTION:

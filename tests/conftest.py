@@ -76,6 +76,38 @@ def tenant_b(django_db_setup, django_db_blocker) -> Tenant:
     return _session_tenant(django_db_blocker, "bravo")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _emails_written_as_files(django_test_environment):
+    """Django's test set-up swaps the email backend for its in-memory one; the product's own
+    backend goes back in front of it, so emails are also written as .eml files in tests (and
+    `mail.outbox` still holds them)."""
+    settings.EMAIL_BACKEND = "loginexus.mail.backends.EmlFileBackend"
+    settings.EMAIL_INNER_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def mailbox(settings, tmp_path) -> "Mailbox":
+    """The .eml files this test's emails are written to, parsed."""
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    return Mailbox(tmp_path / "mail")
+
+
+class Mailbox:
+    def __init__(self, directory) -> None:
+        self.directory = directory
+
+    def messages(self) -> list:
+        import email
+        from email import policy
+
+        if not self.directory.exists():
+            return []
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(self.directory.glob("*.eml"))
+        ]
+
+
 @pytest.fixture(autouse=True)
 def _public_schema_after_each_test():
     """A request to a tenant host leaves the connection in that tenant's schema; start clean."""
