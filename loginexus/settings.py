@@ -112,6 +112,8 @@ SESSION_ENGINE = "loginexus.accounts.sessions"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Signup ends signed in on the new workspace's host through a one-time link valid this long.
+LOGIN_LINK_SECONDS = env.int("LOGIN_LINK_SECONDS", default=60)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

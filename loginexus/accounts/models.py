@@ -109,3 +109,20 @@ class Session(AbstractBaseSession):
         from loginexus.accounts.sessions import SessionStore  # the store imports this model
 
         return SessionStore
+
+
+class LoginLink(models.Model):
+    """A one-time, short-lived link that signs its user in on this workspace's host (signup ends
+    signed in on the new workspace, whose host the public host cannot set a session for). Only a
+    hash of the link's secret is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_links")
+    secret_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "accounts_login_link"
+
+    def __str__(self) -> str:
+        return f"Login link for {self.user_id}, until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -1,15 +1,21 @@
 """Writes of accounts on a tenant host: add a user to the team, change a role, deactivate (which
 ends every session and token of theirs), revoke a token."""
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from billing.limits import plan_limit_reserve
 from billing.plans import Resource
 from loginexus.accounts.exceptions import LastAdmin
-from loginexus.accounts.models import Role, Session, User
+from loginexus.accounts.models import LoginLink, Role, Session, User
 
 
 @transaction.atomic
@@ -66,3 +72,37 @@ def token_revoke(*, user: User) -> bool:
     """Delete the user's API token; False when there was none."""
     deleted, _ = Token.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def login_link_create(*, user: User) -> str:
+    """A one-time login link's secret for `user` (in the current schema), valid for
+    LOGIN_LINK_SECONDS; only its hash is stored."""
+    secret = secrets.token_urlsafe(32)
+    LoginLink.objects.create(
+        user=user,
+        secret_hash=_secret_hash(secret),
+        expires_at=timezone.now() + timedelta(seconds=settings.LOGIN_LINK_SECONDS),
+    )
+    return secret
+
+
+@transaction.atomic
+def login_link_redeem(*, secret: str) -> User | None:
+    """The active user a valid, unused, unexpired link names, the link used up by this call (one
+    statement: two redemptions of the same link cannot both succeed); None otherwise."""
+    now = timezone.now()
+    link = (
+        LoginLink.objects.select_for_update()
+        .filter(secret_hash=_secret_hash(secret), used_at__isnull=True, expires_at__gt=now)
+        .select_related("user")
+        .first()
+    )
+    if link is None or not link.user.is_active:
+        return None
+    LoginLink.objects.filter(pk=link.pk).update(used_at=now)
+    return link.user

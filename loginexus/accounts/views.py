@@ -4,17 +4,18 @@ rate-limited), and the team."""
 import logging
 
 from django.contrib import admin, messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from loginexus.accounts.forms import TeamMemberForm
 from loginexus.accounts.models import User
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.accounts.selectors import user_list
-from loginexus.accounts.services import user_create, user_update
+from loginexus.accounts.services import login_link_redeem, user_create, user_update
 from loginexus.accounts.throttling import login_rate_limits, login_throttled
 from loginexus.clients import client_address
 
@@ -29,6 +30,16 @@ class LoginView(auth_views.LoginView):
 
 # The platform admin's login (public host), throttled like the tenants' logins.
 staff_login = login_throttled(admin.site.login, field="username")
+
+
+@require_GET
+def login_link(request, secret: str):
+    """A one-time login link (the end of signup): signs its user in once, then means nothing."""
+    user = login_link_redeem(secret=secret)
+    if user is None:  # unknown here, used, or expired: the same answer for each
+        return render(request, "accounts/login_link_invalid.html", status=404)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("dashboard")
 
 
 def rate_limited(request, exception=None):

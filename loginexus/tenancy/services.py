@@ -6,11 +6,11 @@ from django.utils import timezone
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from loginexus.accounts.models import Role
-from loginexus.accounts.services import user_create
+from loginexus.accounts.models import Role, User
+from loginexus.accounts.services import login_link_create, user_create
 from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
 from loginexus.tenancy.models import Domain, Tenant
-from loginexus.tenancy.selectors import tenant_host
+from loginexus.tenancy.selectors import tenant_host, tenant_url
 from loginexus.tenancy.template import template_missing_migrations, template_schema_name
 from loginexus.tenancy.validators import schema_name_for_slug
 
@@ -41,6 +41,14 @@ def tenant_provision(*, company: str, slug: str, admin_email: str, admin_passwor
         with schema_context(tenant.schema_name):
             user_create(email=admin_email, password=admin_password, role=Role.ADMIN)
     return tenant
+
+
+def tenant_first_login_url(*, tenant: Tenant, admin_email: str) -> str:
+    """Where a new workspace's owner lands straight after signup: a one-time link on the
+    workspace's host that signs them in (valid for LOGIN_LINK_SECONDS, used once)."""
+    with schema_context(tenant.schema_name):
+        secret = login_link_create(user=User.objects.with_email(admin_email).get())
+    return tenant_url(tenant=tenant) + f"accounts/link/{secret}/"
 
 
 def public_tenant_ensure() -> Tenant:

@@ -8,8 +8,7 @@ from django_ratelimit.decorators import ratelimit
 
 from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
 from loginexus.tenancy.forms import SignupForm
-from loginexus.tenancy.selectors import tenant_url
-from loginexus.tenancy.services import tenant_provision
+from loginexus.tenancy.services import tenant_first_login_url, tenant_provision
 
 
 def landing(request):
@@ -47,5 +46,6 @@ class SignupView(View):
                     status=503,
                 )
             else:
-                return redirect(tenant_url(tenant=tenant) + "accounts/login/")
+                # Signed in on arrival: the public host cannot set the tenant host's session.
+                return redirect(tenant_first_login_url(tenant=tenant, admin_email=data["email"]))
         return render(request, self.template_name, {"form": form}, status=400)

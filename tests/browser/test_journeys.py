@@ -1,5 +1,5 @@
-"""What users do, end to end in a real browser: sign up, hit the Free limit, pay for Pro on the
-simulator's checkout page; a member who must not see billing."""
+"""What users do, end to end in a real browser: sign up and land signed in, hit the Free limit,
+pay for Pro on the simulator's checkout page; a member who must not see billing; the API docs."""
 
 import re
 
@@ -57,9 +57,9 @@ def test_visitor_signs_up_hits_the_free_limit_and_pays_for_pro(
     page.get_by_label("Password").fill(LIVE_PASSWORD)
     page.get_by_role("button", name=re.compile("Sign up|Create")).click()
     origin = tenant_origin(live_site, signed_up_slug)
-    expect(page).to_have_url(f"{origin}/accounts/login/")
-
-    log_in(page, origin, "owner@journey.example", LIVE_PASSWORD)
+    # Signed in on arrival, on the new workspace's dashboard.
+    expect(page).to_have_url(f"{origin}/")
+    expect(page.get_by_text("owner@journey.example", exact=True)).to_be_visible()
     for number in (1, 2):
         new_shipment(page, origin, f"JF-{number}")
         expect(page.get_by_text(f"JF-{number}").first).to_be_visible()

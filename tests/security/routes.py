@@ -18,12 +18,15 @@ UNSAFE_METHODS = METHODS[1:]
 
 # What a path parameter names: an object's id, or one of the escrow actions.
 SHIPMENT, ESCROW, USER, ESCROW_ACTION = "shipment", "escrow", "user", "escrow_action"
+# A one-time login link's secret: a made-up one unless the sweep holds real ones.
+LOGIN_LINK = "login_link"
 
 # Every route of the tenant URL conf and what each of its path parameters names.
 PARAMETERS: dict[str, dict[str, str]] = {
     "dashboard": {},
     "accounts:login": {},
     "accounts:logout": {},
+    "accounts:login-link": {"secret": LOGIN_LINK},
     "billing:overview": {},
     "billing:pricing": {},
     "billing:checkout": {},
@@ -76,6 +79,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
 OPEN_ROUTES: dict[str, set[int]] = {
     "accounts:login": {200, 405},
     "accounts:logout": {302, 405},
+    "accounts:login-link": {404, 405},
     "api-token": {400, 405},
     "api-schema": {200, 401, 405},
     "api-docs": {200, 401, 405},
@@ -151,7 +155,11 @@ def filled_paths(route: Route, ids: dict[str, list[int]]) -> list[str]:
     if not kinds:
         return [reverse(route.name, urlconf=TENANT_URLCONF)]
     values = {
-        name: list(ESCROW_ACTIONS) if kind == ESCROW_ACTION else ids[kind]
+        name: list(ESCROW_ACTIONS)
+        if kind == ESCROW_ACTION
+        else ids.get(kind, ["no-such-link"])
+        if kind == LOGIN_LINK
+        else ids[kind]
         for name, kind in kinds.items()
     }
     names = sorted(values)

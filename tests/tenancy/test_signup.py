@@ -2,10 +2,12 @@
 
 import json
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
+from django.test import Client
 from django_tenants.utils import schema_context, schema_exists
 
 from loginexus.accounts.models import Role
@@ -69,14 +71,55 @@ def test_new_tenant_is_usable_at_once(public_client):
     assert tenant_client.get("/").status_code == 200
 
 
-def test_signup_page_creates_the_tenant_and_sends_the_visitor_to_its_login(public_client):
+def follow_to_tenant(response) -> tuple[Client, str]:
+    """The tenant host's client and path a redirect to a tenant URL leads to."""
+    location = urlsplit(response["Location"])
+    return host_client(location.hostname), location.path
+
+
+def test_signup_page_creates_the_tenant_and_lands_the_owner_signed_in_on_its_dashboard(
+    public_client,
+):
     page = public_client.get("/signup/")
     assert page.status_code == 200
     assert b'name="slug"' in page.content
     response = public_client.post("/signup/", GOOD)
     assert response.status_code == 302
-    assert response["Location"] == "http://delta-cargo.localhost:8000/accounts/login/"
+    assert response["Location"].startswith("http://delta-cargo.localhost:8000/accounts/link/")
     assert Tenant.objects.filter(slug="delta-cargo").exists()
+
+    browser, path = follow_to_tenant(response)
+    arrived = browser.get(path)
+    assert arrived.status_code == 302
+    assert arrived["Location"] == "/"
+    dashboard = browser.get("/")
+    assert dashboard.status_code == 200
+    assert GOOD["email"].lower().encode() in dashboard.content
+
+
+def test_the_signup_login_link_works_once(public_client):
+    link = public_client.post("/signup/", GOOD)
+    first, path = follow_to_tenant(link)
+    assert first.get(path)["Location"] == "/"
+    second = host_client("delta-cargo.localhost")
+    again = second.get(path)
+    assert again.status_code == 404
+    assert "This sign-in link is not valid" in again.content.decode()
+    assert second.get("/").status_code == 302  # not signed in
+
+
+def test_the_signup_login_link_expires(public_client, settings):
+    settings.LOGIN_LINK_SECONDS = 0
+    browser, path = follow_to_tenant(public_client.post("/signup/", GOOD))
+    assert browser.get(path).status_code == 404
+    assert browser.get("/").status_code == 302
+
+
+def test_a_login_link_means_nothing_on_another_workspaces_host(public_client, tenant_a):
+    _, path = follow_to_tenant(public_client.post("/signup/", GOOD))
+    elsewhere = host_client("alpha.localhost")
+    assert elsewhere.get(path).status_code == 404
+    assert elsewhere.get("/").status_code == 302
 
 
 def test_signup_page_shows_errors_next_to_the_fields(public_client):
