@@ -211,6 +211,8 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="30/m")
 LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="5/m")
 SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="20/h")
+FIND_RATE_PER_IP = env.str("FIND_RATE_PER_IP", default="10/h")
+FIND_RATE_PER_EMAIL = env.str("FIND_RATE_PER_EMAIL", default="3/h")
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing login a 401, not a 403.

@@ -8,8 +8,8 @@ from billing.staff.views import platform_metrics_view
 from billing.views import public_pricing, stripe_webhook
 from loginexus.accounts.views import staff_login
 from loginexus.health import healthz
-from loginexus.tenancy.api import SignupApi
-from loginexus.tenancy.views import SignupView, landing
+from loginexus.tenancy.api import SignupApi, WorkspaceFindApi
+from loginexus.tenancy.views import SignupView, WorkspaceFindView, landing
 
 admin.site.site_header = "LogiNexus platform"
 admin.site.site_title = "LogiNexus platform"
@@ -20,6 +20,8 @@ urlpatterns = [
     path("signup/", SignupView.as_view(), name="signup"),
     path("pricing/", public_pricing, name="pricing"),
     path("api/v1/signup/", SignupApi.as_view(), name="api-signup"),
+    path("find/", WorkspaceFindView.as_view(), name="workspaces-find"),
+    path("api/v1/workspaces/find/", WorkspaceFindApi.as_view(), name="api-workspaces-find"),
     path("admin/metrics/", platform_metrics_view, name="platform-metrics"),
     # LOGOUT_REDIRECT_URL names the tenant hosts' login page: staff go back to the admin's.
     path("admin/login/", staff_login, name="admin-login"),

@@ -1,4 +1,4 @@
-"""REST API of the public host: signup."""
+"""REST API of the public host: signup, and finding the workspaces of an address."""
 
 from django.conf import settings
 from django.utils.decorators import method_decorator
@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 from loginexus.tenancy.exceptions import SlugTaken
 from loginexus.tenancy.forms import SignupForm
 from loginexus.tenancy.selectors import tenant_url
-from loginexus.tenancy.services import tenant_provision
+from loginexus.tenancy.services import tenant_provision, workspaces_find_request
+from loginexus.tenancy.throttling import find_rate_limits
 
 
 @method_decorator(
@@ -63,3 +64,35 @@ class SignupApi(APIView):
             {"tenant": tenant.slug, "url": tenant_url(tenant=tenant)},
             status=status.HTTP_201_CREATED,
         )
+
+
+class WorkspaceFindSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+@method_decorator(find_rate_limits, name="post")
+class WorkspaceFindApi(APIView):
+    """Email the address the workspaces it has an active account on. The answer is the same
+    whether it has any or none."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=WorkspaceFindSerializer,
+        responses={
+            202: inline_serializer("WorkspaceFindAccepted", {"detail": serializers.CharField()}),
+            400: OpenApiResponse(description="Field errors: {field: [message]}"),
+            429: OpenApiResponse(description="Too many requests"),
+        },
+    )
+    def post(self, request):
+        data = WorkspaceFindSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        workspaces_find_request(email=data.validated_data["email"])
+        return Response({"detail": FIND_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+
+
+FIND_ACCEPTED = (
+    "If this address has accounts on LogiNexus, we have emailed it the list of its workspaces."
+)

@@ -38,6 +38,10 @@ class SignupForm(forms.Form):
         return cleaned
 
 
+class WorkspaceFindForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Your email")
+
+
 class ConfirmForm(forms.Form):
     """A staff action that needs nothing but a confirmation."""
 

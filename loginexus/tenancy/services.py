@@ -1,5 +1,7 @@
 """Writes of tenancy: provisioning a tenant (cloned schema, domain, first admin), suspending it."""
 
+from functools import partial
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -8,9 +10,10 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from loginexus.accounts.models import Role, User
 from loginexus.accounts.services import login_link_create, user_create
+from loginexus.mail.services import email_send
 from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
 from loginexus.tenancy.models import Domain, Tenant
-from loginexus.tenancy.selectors import tenant_host, tenant_url
+from loginexus.tenancy.selectors import tenant_host, tenant_url, workspaces_of
 from loginexus.tenancy.template import template_missing_migrations, template_schema_name
 from loginexus.tenancy.validators import schema_name_for_slug
 
@@ -80,3 +83,28 @@ def tenant_unsuspend(*, tenant: Tenant) -> Tenant:
     tenant.suspended_at, tenant.suspended_reason = None, ""
     tenant.save(update_fields=["suspended_at", "suspended_reason"])
     return tenant
+
+
+def workspaces_find_request(*, email: str) -> None:
+    """Someone asks which workspaces their address belongs to: the answer goes to that address
+    only, from a worker, so the asker learns nothing from the answer or its timing."""
+    from loginexus.tenancy.tasks import workspaces_find_task  # the task module imports this one
+
+    transaction.on_commit(partial(workspaces_find_task.delay, email))
+
+
+def workspaces_find_send(*, email: str) -> bool:
+    """Email `email` the workspaces where it has an active account; nothing when it has none."""
+    workspaces = workspaces_of(email=email)
+    if not workspaces:
+        return False
+    email_send(
+        to=[email],
+        template="workspaces_found",
+        context={
+            "workspaces": [
+                {"name": tenant.name, "url": tenant_url(tenant=tenant)} for tenant in workspaces
+            ]
+        },
+    )
+    return True

@@ -1,4 +1,4 @@
-"""Pages of the public host: the landing page and signup."""
+"""Pages of the public host: the landing page, signup, and finding your workspaces."""
 
 from django.conf import settings
 from django.shortcuts import redirect, render
@@ -7,8 +7,13 @@ from django.views import View
 from django_ratelimit.decorators import ratelimit
 
 from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
-from loginexus.tenancy.forms import SignupForm
-from loginexus.tenancy.services import tenant_first_login_url, tenant_provision
+from loginexus.tenancy.forms import SignupForm, WorkspaceFindForm
+from loginexus.tenancy.services import (
+    tenant_first_login_url,
+    tenant_provision,
+    workspaces_find_request,
+)
+from loginexus.tenancy.throttling import find_rate_limits
 
 
 def landing(request):
@@ -49,3 +54,22 @@ class SignupView(View):
                 # Signed in on arrival: the public host cannot set the tenant host's session.
                 return redirect(tenant_first_login_url(tenant=tenant, admin_email=data["email"]))
         return render(request, self.template_name, {"form": form}, status=400)
+
+
+@method_decorator(find_rate_limits, name="post")
+class WorkspaceFindView(View):
+    """Forgot which workspace you are on? The list goes to your inbox, never to this page."""
+
+    template_name = "tenancy/find.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": WorkspaceFindForm()})
+
+    def post(self, request):
+        form = WorkspaceFindForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        workspaces_find_request(email=form.cleaned_data["email"])
+        return render(
+            request, self.template_name, {"sent_to": form.cleaned_data["email"]}, status=202
+        )
