@@ -174,6 +174,8 @@ WSGI_APPLICATION = "loginexus.wsgi.application"
 ASGI_APPLICATION = "loginexus.asgi.application"
 
 LANGUAGE_CODE = "en-us"
+# The languages a person may choose for pages and emails (their profile).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

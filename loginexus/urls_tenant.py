@@ -10,7 +10,7 @@ from rest_framework.routers import SimpleRouter
 from billing.urls import api_urlpatterns as billing_api_urls
 from escrows.api import EscrowViewSet
 from loginexus.accounts.api import MeApi, MyTokenApi, TokenApi, UserViewSet
-from loginexus.accounts.views import LoginView, login_link, team, team_deactivate
+from loginexus.accounts.views import LoginView, login_link, profile, team, team_deactivate
 from loginexus.health import healthz
 from shipments.api import ShipmentViewSet
 from shipments.views import dashboard
@@ -25,6 +25,7 @@ accounts_urls = (
         path("login/", LoginView.as_view(), name="login"),
         path("logout/", LogoutView.as_view(), name="logout"),
         path("link/<str:secret>/", login_link, name="login-link"),
+        path("profile/", profile, name="profile"),
     ],
     "accounts",
 )

@@ -1,5 +1,6 @@
 """REST API of accounts on tenant hosts: tokens, the current user, the team (admins)."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import (
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 from loginexus.accounts.models import Role
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.accounts.selectors import user_list
-from loginexus.accounts.services import token_revoke, user_create, user_update
+from loginexus.accounts.services import profile_update, token_revoke, user_create, user_update
 from loginexus.accounts.throttling import login_rate_limits
 from loginexus.api import error_responses
 
@@ -67,14 +68,34 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField(read_only=True)
     role = serializers.CharField(read_only=True)
     is_active = serializers.BooleanField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    language = serializers.CharField(read_only=True)
+    time_zone = serializers.CharField(read_only=True)
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    time_zone = serializers.CharField(max_length=64, required=False)
 
 
 class MeApi(APIView):
-    """The user the request is authenticated as (a cheap way for integrators to test a token)."""
+    """The user the request is authenticated as (a cheap way for integrators to test a token);
+    PATCH changes their own name, language or time zone."""
 
     @extend_schema(responses={200: MeSerializer, 401: OpenApiResponse(description="Not logged in")})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        request=ProfileUpdateSerializer,
+        responses={200: MeSerializer, **error_responses(400, 401)},
+    )
+    def patch(self, request):
+        data = ProfileUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = profile_update(user=request.user, **data.validated_data)
+        return Response(MeSerializer(user).data)
 
 
 class MyTokenApi(APIView):

@@ -1,8 +1,9 @@
 """Forms of the account pages; validation of the password is the service's."""
 
 from django import forms
+from django.conf import settings
 
-from loginexus.accounts.models import Role
+from loginexus.accounts.models import Role, time_zone_names
 
 
 class TeamMemberForm(forms.Form):
@@ -13,3 +14,12 @@ class TeamMemberForm(forms.Form):
         max_length=128,
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(max_length=150, required=False, label="Your name")
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(
+        choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
+        help_text="Dates and times on pages and in emails are shown in it.",
+    )

@@ -1,7 +1,12 @@
 """The user: identified by email; tenant users carry a role, platform staff carry is_staff."""
 
+from functools import cache
+from zoneinfo import available_timezones
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -13,6 +18,20 @@ from loginexus.accounts.addresses import email_key
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     MEMBER = "member", "Member"
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """Every IANA time zone name, sorted (read once: the list comes from the disk)."""
+    return tuple(sorted(available_timezones()))
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(
+            f"{value} is not a time zone; use an IANA name such as Europe/Berlin.",
+            code="invalid_time_zone",
+        )
 
 
 class UserManager(BaseUserManager["User"], PlanLimitedManager):
@@ -50,6 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin, PlanLimitedModel):
     # address can never be two accounts.
     email_key = models.CharField(max_length=320, unique=True, editable=False)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    name = models.CharField(max_length=150, blank=True)
+    # The person's own choices for pages and emails (PRODUCT.md, "Languages and time").
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Platform staff: may use the admin.")
     date_joined = models.DateTimeField(default=timezone.now)

@@ -106,3 +106,22 @@ def login_link_redeem(*, secret: str) -> User | None:
         return None
     LoginLink.objects.filter(pk=link.pk).update(used_at=now)
     return link.user
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    name: str | None = None,
+    language: str | None = None,
+    time_zone: str | None = None,
+) -> User:
+    """A person changes their own name, language or time zone."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changes = {"name": name, "language": language, "time_zone": time_zone}
+    for field, value in changes.items():
+        if value is not None:
+            setattr(user, field, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=[field for field, value in changes.items() if value is not None])
+    return user

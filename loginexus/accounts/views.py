@@ -6,16 +6,22 @@ import logging
 from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
 
-from loginexus.accounts.forms import TeamMemberForm
+from loginexus.accounts.forms import ProfileForm, TeamMemberForm
 from loginexus.accounts.models import User
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.accounts.selectors import user_list
-from loginexus.accounts.services import login_link_redeem, user_create, user_update
+from loginexus.accounts.services import (
+    login_link_redeem,
+    profile_update,
+    user_create,
+    user_update,
+)
 from loginexus.accounts.throttling import login_rate_limits, login_throttled
 from loginexus.clients import client_address
 
@@ -51,6 +57,23 @@ def rate_limited(request, exception=None):
         request.get_host(),
     )
     return render(request, "accounts/rate_limited.html", status=429)
+
+
+@login_required
+def profile(request):
+    """A person's own name, language and time zone."""
+    user = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={"name": user.name, "language": user.language, "time_zone": user.time_zone},
+    )
+    if request.method == "POST" and form.is_valid():
+        profile_update(user=user, **form.cleaned_data)
+        messages.success(request, "Your profile is saved.")
+        return redirect("accounts:profile")
+    return render(
+        request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @tenant_admin_required

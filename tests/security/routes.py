@@ -27,6 +27,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "accounts:login": {},
     "accounts:logout": {},
     "accounts:login-link": {"secret": LOGIN_LINK},
+    "accounts:profile": {},
     "billing:overview": {},
     "billing:pricing": {},
     "billing:checkout": {},
