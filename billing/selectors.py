@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -86,8 +87,12 @@ def usage_period(*, entitlement: Entitlement, now: datetime) -> tuple[datetime, 
 
 
 def seats_used(*, tenant: Tenant) -> int:
+    """Active users, and invitations still pending: each holds a seat until it is accepted,
+    revoked or expired."""
+    invitation = apps.get_model("accounts", "Invitation")
     with schema_context(tenant.schema_name):
-        return get_user_model().objects.filter(is_active=True).count()
+        users = get_user_model().objects.filter(is_active=True).count()
+        return users + invitation.objects.filter(invitation.pending_q()).count()
 
 
 def usage_get(*, tenant: Tenant, entitlement: Entitlement, now: datetime) -> dict[Resource, Usage]:

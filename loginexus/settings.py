@@ -114,6 +114,8 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Signup ends signed in on the new workspace's host through a one-time link valid this long.
 LOGIN_LINK_SECONDS = env.int("LOGIN_LINK_SECONDS", default=60)
+# An invitation's emailed link stays valid this many days (PRODUCT.md: 7).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -10,7 +10,15 @@ from rest_framework.routers import SimpleRouter
 from billing.urls import api_urlpatterns as billing_api_urls
 from escrows.api import EscrowViewSet
 from loginexus.accounts.api import MeApi, MyTokenApi, TokenApi, UserViewSet
-from loginexus.accounts.views import LoginView, login_link, profile, team, team_deactivate
+from loginexus.accounts.invitations_api import InvitationViewSet
+from loginexus.accounts.views import (
+    LoginView,
+    invitation,
+    login_link,
+    profile,
+    team,
+    team_deactivate,
+)
 from loginexus.health import healthz
 from shipments.api import ShipmentViewSet
 from shipments.views import dashboard
@@ -19,6 +27,7 @@ router = SimpleRouter()
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("escrows", EscrowViewSet, basename="escrow")
 router.register("users", UserViewSet, basename="user")
+router.register("invitations", InvitationViewSet, basename="invitation")
 
 accounts_urls = (
     [
@@ -26,6 +35,7 @@ accounts_urls = (
         path("logout/", LogoutView.as_view(), name="logout"),
         path("link/<str:secret>/", login_link, name="login-link"),
         path("profile/", profile, name="profile"),
+        path("invitation/<str:secret>/", invitation, name="invitation"),
     ],
     "accounts",
 )

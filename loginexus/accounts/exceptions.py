@@ -7,3 +7,12 @@ class LastAdmin(Conflict):
     """A workspace always keeps one active admin, and nobody deactivates themselves."""
 
     code = "last_admin"
+
+
+class InvitationNotPending(Conflict):
+    """Only a pending invitation can be resent or revoked."""
+
+    code = "invitation_not_pending"
+
+    def __init__(self, message: str, *, current: str) -> None:
+        super().__init__(message, extra={"current": current})

@@ -23,3 +23,13 @@ class ProfileForm(forms.Form):
         choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
         help_text="Dates and times on pages and in emails are shown in it.",
     )
+
+
+class InvitationAcceptForm(forms.Form):
+    name = forms.CharField(max_length=150, required=False, label="Your name")
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        max_length=128,
+        label="Choose a password",
+    )

@@ -149,3 +149,60 @@ class LoginLink(models.Model):
 
     def __str__(self) -> str:
         return f"Login link for {self.user_id}, until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class Invitation(PlanLimitedModel):
+    """An admin's invitation of an address to the workspace, with a role. While pending it holds
+    a seat (its insert is counted like a user's); the emailed link's secret is kept as a hash."""
+
+    limited_resource = Resource.USERS
+
+    email = models.EmailField(max_length=254)
+    email_key = models.CharField(max_length=320, editable=False, db_index=True)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "accounts_invitation"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} ({self.status})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.lower()
+        self.email_key = email_key(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    @classmethod
+    def pending_q(cls, now=None) -> models.Q:
+        return models.Q(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now()
+        )

@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
 
-from loginexus.accounts.forms import ProfileForm, TeamMemberForm
+from loginexus.accounts.forms import InvitationAcceptForm, ProfileForm, TeamMemberForm
+from loginexus.accounts.invitations import invitation_accept, invitation_by_secret
 from loginexus.accounts.models import User
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.accounts.selectors import user_list
@@ -46,6 +47,33 @@ def login_link(request, secret: str):
         return render(request, "accounts/login_link_invalid.html", status=404)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("dashboard")
+
+
+def invitation(request, secret: str):
+    """The invitation's link: choose a name and password, and arrive signed in."""
+    invited = invitation_by_secret(secret=secret)
+    if invited is None:  # unknown here, accepted, revoked or expired: the same answer
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(secret=secret, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            if user is None:
+                return render(request, "accounts/invitation_invalid.html", status=404)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {request.tenant.name}.")
+            return redirect("dashboard")
+    return render(
+        request,
+        "accounts/invitation.html",
+        {"form": form, "invitation": invited},
+        status=400 if form.errors else 200,
+    )
 
 
 def rate_limited(request, exception=None):

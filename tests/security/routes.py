@@ -20,6 +20,7 @@ UNSAFE_METHODS = METHODS[1:]
 SHIPMENT, ESCROW, USER, ESCROW_ACTION = "shipment", "escrow", "user", "escrow_action"
 # A one-time login link's secret: a made-up one unless the sweep holds real ones.
 LOGIN_LINK = "login_link"
+INVITATION = "invitation"
 
 # Every route of the tenant URL conf and what each of its path parameters names.
 PARAMETERS: dict[str, dict[str, str]] = {
@@ -28,6 +29,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "accounts:logout": {},
     "accounts:login-link": {"secret": LOGIN_LINK},
     "accounts:profile": {},
+    "accounts:invitation": {"secret": LOGIN_LINK},
     "billing:overview": {},
     "billing:pricing": {},
     "billing:checkout": {},
@@ -70,6 +72,9 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "escrow-dispute": {"pk": ESCROW},
     "user-list": {},
     "user-detail": {"pk": USER},
+    "invitation-list": {},
+    "invitation-detail": {"pk": INVITATION},
+    "invitation-resend": {"pk": INVITATION},
     "api-schema": {},
     "api-docs": {},
     "healthz": {},
@@ -81,6 +86,7 @@ OPEN_ROUTES: dict[str, set[int]] = {
     "accounts:login": {200, 405},
     "accounts:logout": {302, 405},
     "accounts:login-link": {404, 405},
+    "accounts:invitation": {404, 405},
     "api-token": {400, 405},
     "api-schema": {200, 401, 405},
     "api-docs": {200, 401, 405},
@@ -160,6 +166,8 @@ def filled_paths(route: Route, ids: dict[str, list[int]]) -> list[str]:
         if kind == ESCROW_ACTION
         else ids.get(kind, ["no-such-link"])
         if kind == LOGIN_LINK
+        else ids.get(kind, [9170999])
+        if kind == INVITATION
         else ids[kind]
         for name, kind in kinds.items()
     }

@@ -5,25 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_login_links'),
+        ("accounts", "0003_login_links"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('de', 'Deutsch')], default='en', max_length=8),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                choices=[("en", "English"), ("de", "Deutsch")], default="en", max_length=8
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='name',
+            model_name="user",
+            name="name",
             field=models.CharField(blank=True, max_length=150),
         ),
         migrations.AddField(
-            model_name='user',
-            name='time_zone',
-            field=models.CharField(default='UTC', max_length=64, validators=[loginexus.accounts.models.validate_time_zone]),
+            model_name="user",
+            name="time_zone",
+            field=models.CharField(
+                default="UTC",
+                max_length=64,
+                validators=[loginexus.accounts.models.validate_time_zone],
+            ),
         ),
     ]
