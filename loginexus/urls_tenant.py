@@ -18,6 +18,9 @@ from loginexus.accounts.views import (
     profile,
     team,
     team_deactivate,
+    team_invitation_resend,
+    team_invitation_revoke,
+    team_invite,
 )
 from loginexus.health import healthz
 from shipments.api import ShipmentViewSet
@@ -62,6 +65,13 @@ urlpatterns = [
     path("escrows/", include("escrows.urls")),
     path("team/", team, name="team"),
     path("team/<int:pk>/deactivate/", team_deactivate, name="team-deactivate"),
+    path("team/invite/", team_invite, name="team-invite"),
+    path(
+        "team/invitations/<int:pk>/resend/", team_invitation_resend, name="team-invitation-resend"
+    ),
+    path(
+        "team/invitations/<int:pk>/revoke/", team_invitation_revoke, name="team-invitation-revoke"
+    ),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

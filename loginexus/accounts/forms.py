@@ -33,3 +33,8 @@ class InvitationAcceptForm(forms.Form):
         max_length=128,
         label="Choose a password",
     )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)

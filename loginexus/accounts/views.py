@@ -12,9 +12,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
 
-from loginexus.accounts.forms import InvitationAcceptForm, ProfileForm, TeamMemberForm
-from loginexus.accounts.invitations import invitation_accept, invitation_by_secret
-from loginexus.accounts.models import User
+from loginexus.accounts.forms import (
+    InvitationAcceptForm,
+    InvitationForm,
+    ProfileForm,
+    TeamMemberForm,
+)
+from loginexus.accounts.invitations import (
+    invitation_accept,
+    invitation_by_secret,
+    invitation_create,
+    invitation_list,
+    invitation_resend,
+    invitation_revoke,
+)
+from loginexus.accounts.models import Invitation, User
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.accounts.selectors import user_list
 from loginexus.accounts.services import (
@@ -118,12 +130,52 @@ def team(request):
         else:
             messages.success(request, f"{user.email} can now log in.")
             return redirect("team")
+    return _team_page(request, form=form)
+
+
+def _team_page(request, *, form=None, invite_form=None):
+    form = form or TeamMemberForm()
+    invite_form = invite_form or InvitationForm(prefix="invite")
+    pending = [item for item in invitation_list() if item.status == "pending"]
     return render(
         request,
         "accounts/team.html",
-        {"form": form, "users": user_list()},
-        status=400 if form.errors else 200,
+        {"form": form, "invite_form": invite_form, "users": user_list(), "invitations": pending},
+        status=400 if form.errors or invite_form.errors else 200,
     )
+
+
+@tenant_admin_required
+@require_POST
+def team_invite(request):
+    form = InvitationForm(request.POST, prefix="invite")
+    if form.is_valid():
+        try:
+            invited = invitation_create(**form.cleaned_data, invited_by=request.user)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, f"An invitation is on its way to {invited.email}.")
+            return redirect("team")
+    return _team_page(request, invite_form=form)
+
+
+@tenant_admin_required
+@require_POST
+def team_invitation_resend(request, pk: int):
+    invited = invitation_resend(invitation=get_object_or_404(Invitation, pk=pk))
+    messages.success(request, f"The invitation to {invited.email} is sent again.")
+    return redirect("team")
+
+
+@tenant_admin_required
+@require_POST
+def team_invitation_revoke(request, pk: int):
+    invited = invitation_revoke(invitation=get_object_or_404(Invitation, pk=pk))
+    messages.success(request, f"The invitation to {invited.email} is revoked; its seat is free.")
+    return redirect("team")
 
 
 @tenant_admin_required

@@ -143,3 +143,23 @@ def test_an_invitation_link_of_one_workspace_is_a_404_on_another(
     assert elsewhere.post(path, {"password": STRONG}).status_code == 404
     with schema_context(tenant_b.schema_name):
         assert not User.objects.filter(email="roamer@firm.example").exists()
+
+
+def test_the_team_page_invites_lists_resends_and_revokes(admin_client_a, tenant_a):
+    sent = admin_client_a.post(
+        "/team/invite/", {"invite-email": "page@firm.example", "invite-role": "member"}
+    )
+    assert sent.status_code == 302
+    page = admin_client_a.get("/team/").content.decode()
+    assert "page@firm.example" in page
+    with schema_context(tenant_a.schema_name):
+        invitation = Invitation.objects.get(email="page@firm.example")
+    assert admin_client_a.post(f"/team/invitations/{invitation.pk}/resend/").status_code == 302
+    assert OutgoingEmail.objects.filter(to=["page@firm.example"]).count() == 2
+    assert admin_client_a.post(f"/team/invitations/{invitation.pk}/revoke/").status_code == 302
+    after = admin_client_a.get("/team/").content.decode()
+    assert f"/team/invitations/{invitation.pk}/resend/" not in after  # no longer pending
+    refused = admin_client_a.post(
+        "/team/invite/", {"invite-email": "nope", "invite-role": "member"}
+    )
+    assert refused.status_code == 400
