@@ -14,7 +14,8 @@ from django_ratelimit.decorators import ratelimit
 from loginexus.accounts.addresses import email_key
 
 
-def _rate(setting_name: str):
+def rate_setting(setting_name: str):
+    """A django-ratelimit rate read from settings at each request (so a change applies at once)."""
     return lambda group, request: getattr(settings, setting_name)
 
 
@@ -34,10 +35,10 @@ def _account_named_by(field: str):
 def login_rate_limits(field: str) -> list:
     """Per client address and per account, in one group shared by every login endpoint."""
     return [
-        ratelimit(key="ip", rate=_rate("LOGIN_RATE_PER_IP"), method="POST", group="login"),
+        ratelimit(key="ip", rate=rate_setting("LOGIN_RATE_PER_IP"), method="POST", group="login"),
         ratelimit(
             key=_account_named_by(field),
-            rate=_rate("LOGIN_RATE_PER_ACCOUNT"),
+            rate=rate_setting("LOGIN_RATE_PER_ACCOUNT"),
             method="POST",
             group="login",
         ),

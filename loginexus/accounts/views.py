@@ -41,6 +41,13 @@ from loginexus.clients import client_address
 logger = logging.getLogger("loginexus.security")
 
 
+def errors_onto(form, error: ValidationError) -> None:
+    """A service's field errors shown on the form's fields (the rest above the form)."""
+    for field, problems in error.message_dict.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
 @method_decorator(login_rate_limits("username"), name="post")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
@@ -71,9 +78,7 @@ def invitation(request, secret: str):
         try:
             user = invitation_accept(secret=secret, **form.cleaned_data)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            errors_onto(form, error)
         else:
             if user is None:
                 return render(request, "accounts/invitation_invalid.html", status=404)
@@ -124,9 +129,7 @@ def team(request):
         try:
             user = user_create(**form.cleaned_data)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            errors_onto(form, error)
         else:
             messages.success(request, f"{user.email} can now log in.")
             return redirect("team")
@@ -153,9 +156,7 @@ def team_invite(request):
         try:
             invited = invitation_create(**form.cleaned_data, invited_by=request.user)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            errors_onto(form, error)
         else:
             messages.success(request, f"An invitation is on its way to {invited.email}.")
             return redirect("team")

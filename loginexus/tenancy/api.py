@@ -1,6 +1,5 @@
 """REST API of the public host: signup, and finding the workspaces of an address."""
 
-from django.conf import settings
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -9,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from loginexus.accounts.throttling import rate_setting
 from loginexus.tenancy.exceptions import SlugTaken
 from loginexus.tenancy.forms import SignupForm
 from loginexus.tenancy.selectors import tenant_url
@@ -17,7 +17,7 @@ from loginexus.tenancy.throttling import find_rate_limits
 
 
 @method_decorator(
-    ratelimit(key="ip", rate=lambda group, request: settings.SIGNUP_RATE_PER_IP, method="POST"),
+    ratelimit(key="ip", rate=rate_setting("SIGNUP_RATE_PER_IP"), method="POST"),
     name="post",
 )
 class SignupApi(APIView):

@@ -3,10 +3,10 @@ about (settings.FIND_RATE_PER_IP, FIND_RATE_PER_EMAIL), so nobody floods an inbo
 
 from collections.abc import Mapping
 
-from django.conf import settings
 from django_ratelimit.decorators import ratelimit
 
 from loginexus.accounts.addresses import email_key
+from loginexus.accounts.throttling import rate_setting
 
 
 def _asked_about(group: str, request) -> str:
@@ -17,11 +17,8 @@ def _asked_about(group: str, request) -> str:
 
 
 find_rate_limits = [
-    ratelimit(key="ip", rate=lambda g, r: settings.FIND_RATE_PER_IP, method="POST", group="find"),
+    ratelimit(key="ip", rate=rate_setting("FIND_RATE_PER_IP"), method="POST", group="find"),
     ratelimit(
-        key=_asked_about,
-        rate=lambda g, r: settings.FIND_RATE_PER_EMAIL,
-        method="POST",
-        group="find",
+        key=_asked_about, rate=rate_setting("FIND_RATE_PER_EMAIL"), method="POST", group="find"
     ),
 ]

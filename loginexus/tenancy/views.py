@@ -1,11 +1,11 @@
 """Pages of the public host: the landing page, signup, and finding your workspaces."""
 
-from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django_ratelimit.decorators import ratelimit
 
+from loginexus.accounts.throttling import rate_setting
 from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
 from loginexus.tenancy.forms import SignupForm, WorkspaceFindForm
 from loginexus.tenancy.services import (
@@ -21,7 +21,7 @@ def landing(request):
 
 
 @method_decorator(
-    ratelimit(key="ip", rate=lambda group, request: settings.SIGNUP_RATE_PER_IP, method="POST"),
+    ratelimit(key="ip", rate=rate_setting("SIGNUP_RATE_PER_IP"), method="POST"),
     name="post",
 )
 class SignupView(View):
