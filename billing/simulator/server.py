@@ -32,6 +32,7 @@ from .lifecycle import Billing
 from .pages import checkout_page, invoice_page, invoice_pdf_lines, portal_page
 from .pdf import render_pdf
 from .routing import match
+from .shapes import included
 from .store import Expander, State, public
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class Api:
                 "has_more": False,
                 "url": f"/v1/invoice_payments?invoice={object_id}",
             }
-        return None
+        return included(node, key)
 
     def reset(self) -> None:
         with self.state.lock:
