@@ -245,7 +245,7 @@ def invoice(
         "customer_email": customer["email"],
         "customer_name": customer["name"],
         "customer_phone": customer["phone"],
-        "customer_shipping": None,
+        "customer_shipping": customer["shipping"],
         "customer_tax_exempt": customer["tax_exempt"],
         "customer_tax_ids": [],
         "default_payment_method": None,

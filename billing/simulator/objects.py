@@ -30,6 +30,16 @@ def address(value: Any) -> dict[str, Any] | None:
     return {key: value.get(key) for key in EMPTY_ADDRESS_KEYS}
 
 
+def shipping(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, dict):
+        return None
+    return {
+        "address": address(value.get("address")) or {key: None for key in EMPTY_ADDRESS_KEYS},
+        "name": value.get("name"),
+        "phone": value.get("phone"),
+    }
+
+
 def account(created: int) -> dict[str, Any]:
     account_id = new_id("acct")
     empty_requirements = {
@@ -170,7 +180,7 @@ def product(*, created: int, params: dict[str, Any]) -> dict[str, Any]:
         "shippable": None,
         "statement_descriptor": params.get("statement_descriptor"),
         "tax_code": params.get("tax_code"),
-        "type": "service",
+        "type": params.get("type") or "service",
         "unit_label": params.get("unit_label"),
         "updated": created,
         "url": params.get("url"),
