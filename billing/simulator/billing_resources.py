@@ -484,18 +484,6 @@ def invoice_create_preview(api: Api, params: Params) -> dict[str, Any]:
     )
 
 
-@route("GET", "/v1/invoices/upcoming")
-def invoice_upcoming(api: Api, params: Params) -> dict[str, Any]:
-    return _preview(
-        api,
-        params.get("subscription"),
-        params.get("customer"),
-        params.get("subscription_items"),
-        params.get("subscription_proration_behavior"),
-        params.get("subscription_proration_date"),
-    )
-
-
 def portal_action(api: Api, session: dict[str, Any], form: dict[str, str]) -> None:
     """What the portal page's buttons do to the customer's subscription or card."""
     customer = api.state.get("customer", session["customer"])

@@ -33,6 +33,7 @@ from .pages import checkout_page, invoice_page, invoice_pdf_lines, portal_page
 from .pdf import render_pdf
 from .routing import match
 from .shapes import included
+from .simulated import check_request
 from .store import Expander, State, public
 
 logger = logging.getLogger(__name__)
@@ -310,6 +311,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             if found is None:
                 raise UnknownRoute(method, split.path)
             handler, path_ids = found
+            # Parameters Stripe would refuse (and ones not simulated) never reach the handler.
+            check_request(handler, params)
             with self.api.state.lock:
                 status, payload = self._run(
                     method, split.path, body, params, handler, path_ids, request_id, idempotency_key
