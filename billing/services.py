@@ -102,7 +102,8 @@ def customer_ensure(*, tenant: Tenant) -> Customer:
     if customer:
         return customer
     stripe_customer = boundary.customer_create(
-        email=tenant.email,
+        # Staff may clear the billing email; Stripe refuses an empty one.
+        email=tenant.email or None,
         name=tenant.name,
         metadata={
             djstripe_settings.SUBSCRIBER_CUSTOMER_KEY: str(tenant.pk),

@@ -8,6 +8,7 @@ from . import billing_objects, objects
 from .errors import CardDeclined, InvalidRequest, MissingParam, ResourceMissing, StripeApiError
 from .forms import as_bool, as_int, as_list, as_metadata
 from .ids import new_id
+from .param_fields import merge_settings
 from .routing import route
 from .store import filter_created, paginate
 
@@ -217,6 +218,9 @@ def portal_configuration_create(api: Api, params: Params) -> dict[str, Any]:
     configuration = objects.portal_configuration(created=api.billing.now(), is_default=False)
     configuration["default_return_url"] = params.get("default_return_url")
     configuration["metadata"] = as_metadata(params.get("metadata"))
+    configuration["name"] = params.get("name")
+    for key in ("business_profile", "features"):
+        configuration[key] = merge_settings(configuration[key], params.get(key))
     return api.state.add(configuration)
 
 
@@ -477,18 +481,6 @@ def invoice_create_preview(api: Api, params: Params) -> dict[str, Any]:
         details.get("items"),
         details.get("proration_behavior"),
         details.get("proration_date"),
-    )
-
-
-@route("GET", "/v1/invoices/upcoming")
-def invoice_upcoming(api: Api, params: Params) -> dict[str, Any]:
-    return _preview(
-        api,
-        params.get("subscription"),
-        params.get("customer"),
-        params.get("subscription_items"),
-        params.get("subscription_proration_behavior"),
-        params.get("subscription_proration_date"),
     )
 
 

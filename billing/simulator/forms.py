@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .errors import InvalidRequest
+from .params import check_metadata_size
 
 
 def parse_form(body: str) -> dict[str, Any]:
@@ -74,7 +75,9 @@ def as_int(value: Any, param: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise InvalidRequest(f"Invalid integer: {value}", param=param) from None
+        raise InvalidRequest(
+            f"Invalid integer: {value}", code="parameter_invalid_integer", param=param
+        ) from None
 
 
 def as_list(value: Any, param: str) -> list[Any]:
@@ -106,4 +109,5 @@ def merge_metadata(current: dict[str, str], update: Any) -> dict[str, str]:
             merged.pop(key, None)
         else:
             merged[key] = item
+    check_metadata_size(len(merged))
     return merged

@@ -30,6 +30,16 @@ def address(value: Any) -> dict[str, Any] | None:
     return {key: value.get(key) for key in EMPTY_ADDRESS_KEYS}
 
 
+def shipping(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, dict):
+        return None
+    return {
+        "address": address(value.get("address")) or {key: None for key in EMPTY_ADDRESS_KEYS},
+        "name": value.get("name"),
+        "phone": value.get("phone"),
+    }
+
+
 def account(created: int) -> dict[str, Any]:
     account_id = new_id("acct")
     empty_requirements = {
@@ -61,6 +71,7 @@ def account(created: int) -> dict[str, Any]:
         "business_type": "company",
         "capabilities": {"card_payments": "active", "transfers": "active"},
         "charges_enabled": True,
+        "company": None,
         "controller": {"type": "account"},
         "country": "US",
         "created": created,
@@ -74,6 +85,8 @@ def account(created: int) -> dict[str, Any]:
             "url": f"/v1/accounts/{account_id}/external_accounts",
         },
         "future_requirements": dict(empty_requirements),
+        "groups": None,
+        "individual": None,
         "metadata": {},
         "payouts_enabled": True,
         "requirements": dict(empty_requirements),
@@ -119,13 +132,16 @@ def customer(*, created: int, params: dict[str, Any], test_clock: str | None) ->
         "object": "customer",
         "address": address(params.get("address")),
         "balance": 0,
+        "business_name": None,
         "created": created,
         "currency": None,
+        "customer_account": None,
         "default_source": None,
         "delinquent": False,
         "description": params.get("description"),
         "discount": None,
         "email": params.get("email"),
+        "individual_name": None,
         "invoice_prefix": secrets.token_hex(4).upper(),
         "invoice_settings": {
             "custom_fields": None,
@@ -164,7 +180,7 @@ def product(*, created: int, params: dict[str, Any]) -> dict[str, Any]:
         "shippable": None,
         "statement_descriptor": params.get("statement_descriptor"),
         "tax_code": params.get("tax_code"),
-        "type": "service",
+        "type": params.get("type") or "service",
         "unit_label": params.get("unit_label"),
         "updated": created,
         "url": params.get("url"),
@@ -292,6 +308,7 @@ def payment_method(
         "customer_account": None,
         "livemode": False,
         "metadata": {},
+        "radar_options": None,
         "type": "card",
         "_test_card": test_card,
         "_declines": card["declines"],
@@ -320,6 +337,7 @@ def charge(
         "application": None,
         "application_fee": None,
         "application_fee_amount": None,
+        "authorization_code": None,
         "balance_transaction": None,
         "billing_details": pm["billing_details"],
         "calculated_statement_descriptor": "LOGINEXUS",
@@ -333,6 +351,7 @@ def charge(
         "failure_code": None if succeeded else "card_declined",
         "failure_message": None if succeeded else "Your card was declined.",
         "fraud_details": {},
+        "level3": None,
         "livemode": False,
         "metadata": {},
         "on_behalf_of": None,
@@ -352,6 +371,7 @@ def charge(
         "paid": succeeded,
         "payment_intent": None,
         "payment_method": pm["id"],
+        "presentment_details": None,
         "payment_method_details": {
             "card": {
                 "amount_authorized": amount if succeeded else None,
@@ -382,6 +402,7 @@ def charge(
         },
         "receipt_email": None,
         "receipt_number": None,
+        "radar_options": None,
         "receipt_url": receipt_url,
         "refunded": False,
         "refunds": {
@@ -397,6 +418,7 @@ def charge(
         "statement_descriptor": None,
         "statement_descriptor_suffix": None,
         "status": "succeeded" if succeeded else "failed",
+        "transfer": None,
         "transfer_data": None,
         "transfer_group": None,
     }
@@ -509,7 +531,9 @@ def event(
     return {
         "id": new_id("evt"),
         "object": "event",
+        "account": None,
         "api_version": API_VERSION,
+        "context": None,
         "created": created,
         "data": data,
         "livemode": False,

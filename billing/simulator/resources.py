@@ -11,6 +11,7 @@ from .errors import InvalidRequest, MissingParam
 from .events import previous_attributes
 from .forms import as_bool, as_int, as_list, as_metadata, merge_metadata
 from .ids import new_webhook_secret
+from .param_fields import set_customer_fields, set_product_shipping
 from .routing import route
 from .store import filter_created, paginate
 
@@ -57,14 +58,14 @@ def customer_create(api: Api, params: Params) -> dict[str, Any]:
     clock_id = params.get("test_clock")
     if clock_id:
         api.state.get("test_helpers.test_clock", clock_id, param="test_clock")
-    customer = objects.customer(created=0, params=params, test_clock=clock_id or None)
+    customer = objects.customer(created=0, params={}, test_clock=clock_id or None)
     at = (
         api.billing.now()
         if not clock_id
         else api.state.get("test_helpers.test_clock", clock_id)["frozen_time"]
     )
     customer["created"] = at
-    customer["metadata"] = as_metadata(params.get("metadata"))
+    set_customer_fields(customer, params)
     api.state.add(customer)
     api.billing.emit("customer.created", customer, at=at)
     pm_ref = params.get("payment_method")
@@ -94,13 +95,7 @@ def customer_update(api: Api, params: Params, customer: str) -> dict[str, Any]:
     obj = api.state.get("customer", customer)
     at = api.billing.now(customer)
     before = copy.deepcopy(obj)
-    for key in ("email", "name", "description", "phone"):
-        if key in params:
-            obj[key] = params[key] or None
-    if "address" in params:
-        obj["address"] = objects.address(params["address"])
-    if "metadata" in params:
-        obj["metadata"] = merge_metadata(obj["metadata"], params["metadata"])
+    set_customer_fields(obj, params)
     settings = params.get("invoice_settings") or {}
     if "default_payment_method" in settings:
         ref = settings["default_payment_method"]
@@ -158,12 +153,13 @@ def customer_sources(api: Api, params: Params, customer: str) -> dict[str, Any]:
 @route("GET", "/v1/customers/{customer}/payment_methods")
 def customer_payment_methods(api: Api, params: Params, customer: str) -> dict[str, Any]:
     api.state.get("customer", customer)
+    pm_type = params.get("type")
     return _listing(
         api,
         "payment_method",
         params,
         f"/v1/customers/{customer}/payment_methods",
-        lambda pm: pm["customer"] == customer,
+        lambda pm: pm["customer"] == customer and pm_type in (None, pm["type"]),
     )
 
 
@@ -181,6 +177,7 @@ def product_create(api: Api, params: Params) -> dict[str, Any]:
     product["metadata"] = as_metadata(params.get("metadata"))
     if "active" in params:
         product["active"] = as_bool(params["active"], "active")
+    set_product_shipping(product, params)
     api.state.add(product)
     api.billing.emit("product.created", product, at=at)
     default_price = params.get("default_price_data")
@@ -200,11 +197,14 @@ def product_update(api: Api, params: Params, product: str) -> dict[str, Any]:
     obj = api.state.get("product", product)
     at = api.billing.now()
     before = copy.deepcopy(obj)
-    for key in ("name", "description", "statement_descriptor", "unit_label", "url"):
+    for key in ("name", "description", "statement_descriptor", "tax_code", "unit_label", "url"):
         if key in params:
             obj[key] = params[key] or None
+    if "images" in params:
+        obj["images"] = [str(image) for image in as_list(params["images"] or None, "images")]
     if "active" in params:
         obj["active"] = as_bool(params["active"], "active")
+    set_product_shipping(obj, params)
     if "metadata" in params:
         obj["metadata"] = merge_metadata(obj["metadata"], params["metadata"])
     if "default_price" in params:
@@ -239,13 +239,21 @@ def product_delete(api: Api, params: Params, product: str) -> dict[str, Any]:
 @route("GET", "/v1/products")
 def product_list(api: Api, params: Params) -> dict[str, Any]:
     active = as_bool(params["active"], "active") if "active" in params else None
+    shippable = as_bool(params["shippable"], "shippable") if "shippable" in params else None
     ids = set(as_list(params.get("ids"), "ids")) or None
+    product_type, url = params.get("type"), params.get("url")
     return _listing(
         api,
         "product",
         params,
         "/v1/products",
-        lambda p: (active is None or p["active"] == active) and (ids is None or p["id"] in ids),
+        lambda p: (
+            (active is None or p["active"] == active)
+            and (ids is None or p["id"] in ids)
+            and (shippable is None or p["shippable"] == shippable)
+            and (product_type is None or p["type"] == product_type)
+            and (url is None or p["url"] == url)
+        ),
     )
 
 
@@ -304,6 +312,8 @@ def _price_from_params(api: Api, params: Params, at: int) -> dict[str, Any]:
     price["metadata"] = as_metadata(params.get("metadata"))
     if "active" in params:
         price["active"] = as_bool(params["active"], "active")
+    if params.get("tax_behavior"):
+        price["tax_behavior"] = params["tax_behavior"]
     api.state.add(price)
     api.billing.emit("price.created", price, at=at)
     return price
@@ -328,6 +338,8 @@ def price_update(api: Api, params: Params, price: str) -> dict[str, Any]:
         obj["active"] = as_bool(params["active"], "active")
     if "nickname" in params:
         obj["nickname"] = params["nickname"] or None
+    if params.get("tax_behavior"):
+        obj["tax_behavior"] = params["tax_behavior"]
     if "metadata" in params:
         obj["metadata"] = merge_metadata(obj["metadata"], params["metadata"])
     if "lookup_key" in params:
@@ -389,7 +401,18 @@ def feature_create(api: Api, params: Params) -> dict[str, Any]:
 
 @route("GET", "/v1/entitlements/features")
 def feature_list(api: Api, params: Params) -> dict[str, Any]:
-    return _listing(api, "entitlements.feature", params, "/v1/entitlements/features")
+    archived = as_bool(params["archived"], "archived") if "archived" in params else None
+    lookup_key = params.get("lookup_key")
+    return _listing(
+        api,
+        "entitlements.feature",
+        params,
+        "/v1/entitlements/features",
+        lambda f: (
+            (archived is None or f["active"] != archived)
+            and (lookup_key is None or f["lookup_key"] == lookup_key)
+        ),
+    )
 
 
 @route("GET", "/v1/entitlements/features/{feature}")
@@ -487,12 +510,17 @@ def payment_method_detach(api: Api, params: Params, payment_method: str) -> dict
 @route("GET", "/v1/payment_methods")
 def payment_method_list(api: Api, params: Params) -> dict[str, Any]:
     customer = params.get("customer")
+    pm_type = params.get("type")
     return _listing(
         api,
         "payment_method",
         params,
         "/v1/payment_methods",
-        lambda pm: pm["customer"] is not None and (customer is None or pm["customer"] == customer),
+        lambda pm: (
+            pm["customer"] is not None
+            and (customer is None or pm["customer"] == customer)
+            and pm_type in (None, pm["type"])
+        ),
     )
 
 

@@ -30,3 +30,11 @@ def match(method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
         if found:
             return handler, found.groupdict()
     return None
+
+
+def registered() -> list[tuple[str, str, Handler]]:
+    """Every route as ``(method, pattern, handler)``, in the order they were registered."""
+    return [
+        (method, re.sub(r"\(\?P<(\w+)>\[\^/\]\+\)", r"{\1}", regex.pattern[1:-1]), handler)
+        for method, regex, handler in _ROUTES
+    ]

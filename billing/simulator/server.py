@@ -32,6 +32,8 @@ from .lifecycle import Billing
 from .pages import checkout_page, invoice_page, invoice_pdf_lines, portal_page
 from .pdf import render_pdf
 from .routing import match
+from .shapes import included
+from .simulated import check_request
 from .store import Expander, State, public
 
 logger = logging.getLogger(__name__)
@@ -134,7 +136,7 @@ class Api:
                 "has_more": False,
                 "url": f"/v1/invoice_payments?invoice={object_id}",
             }
-        return None
+        return included(node, key)
 
     def reset(self) -> None:
         with self.state.lock:
@@ -309,6 +311,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             if found is None:
                 raise UnknownRoute(method, split.path)
             handler, path_ids = found
+            # Parameters Stripe would refuse (and ones not simulated) never reach the handler.
+            check_request(handler, params)
             with self.api.state.lock:
                 status, payload = self._run(
                     method, split.path, body, params, handler, path_ids, request_id, idempotency_key

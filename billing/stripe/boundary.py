@@ -43,7 +43,10 @@ def _key() -> dict[str, str]:
     return {"api_key": settings.STRIPE_SECRET_KEY}
 
 
-def customer_create(*, email: str, name: str, metadata: dict[str, str], idempotency_key: str):
+def customer_create(
+    *, email: str | None, name: str, metadata: dict[str, str], idempotency_key: str
+):
+    """A customer; without an ``email`` it has none (Stripe refuses an empty one)."""
     with stripe_errors():
         return stripe.Customer.create(
             email=email, name=name, metadata=metadata, idempotency_key=idempotency_key, **_key()

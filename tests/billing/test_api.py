@@ -11,6 +11,7 @@ from djstripe.models import Customer, Invoice, Subscription
 from billing.models import Entitlement
 from billing.selectors import calendar_month
 from billing.stripe.catalog import plans_sync
+from loginexus.tenancy.models import Tenant
 from tests.billing.helpers import clear_faults, fault
 from tests.conftest import logged_in, tenant_user
 
@@ -154,6 +155,19 @@ def test_checkout_opens_a_stripe_session_and_creates_the_customer_once(
     assert second.status_code == 201
     assert Customer.objects.filter(subscriber=tenant_a).count() == 1
     assert len(stripe.Customer.list().data) == 1
+
+
+def test_checkout_of_a_workspace_without_a_billing_email_makes_a_customer_without_one(
+    admin_client_a, tenant_a, stripe_ready
+):
+    """Staff may clear the billing email; Stripe refuses an empty one, so none is sent."""
+    Tenant.objects.filter(pk=tenant_a.pk).update(email="")
+    response = post(
+        admin_client_a, "/api/v1/billing/checkout/", {"plan": "pro", "interval": "month"}
+    )
+    assert response.status_code == 201, response.json()
+    customer = stripe.Customer.retrieve(Customer.objects.get(subscriber=tenant_a).id)
+    assert (customer.email, customer.name) == (None, tenant_a.name)
 
 
 def test_checkout_with_a_live_subscription_answers_409(admin_client_a, tenant_a, stripe_ready):

@@ -1,4 +1,5 @@
-"""Every object the simulator serves has at least the keys of Stripe's fixture for it."""
+"""Every object the simulator serves has at least the keys of Stripe's fixture for it, and every
+field its stripe resource class declares."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import requests
 
 from billing.simulator import DEMO_SECRET_KEY
+from billing.simulator.shapes import missing_fields
 from tests.simulator.helpers import checkout, create_catalogue
 
 FIXTURES = json.loads((Path(__file__).parent / "data" / "fixtures3.json").read_text())["resources"]
@@ -46,7 +48,8 @@ def _problems(fixture: Any, served: Any, path: str) -> list[str]:
     return found
 
 
-def test_served_objects_have_the_fixture_keys_and_types(sim, stripe_client):
+def _served(sim, stripe_client) -> dict[str, dict[str, Any]]:
+    """One object of every kind the simulator serves, by Stripe's ``object`` name."""
     prices = create_catalogue(stripe_client)
     session, _ = checkout(stripe_client, prices["pro_monthly"].id)
     endpoint = stripe_client.v1.webhook_endpoints.create(
@@ -93,8 +96,19 @@ def test_served_objects_have_the_fixture_keys_and_types(sim, stripe_client):
         "test_helpers.test_clock": get(f"/v1/test_helpers/test_clocks/{clock.id}"),
         "entitlements.feature": get(f"/v1/entitlements/features/{feature.id}"),
     }
+    return served
+
+
+def test_served_objects_have_the_fixture_keys_and_types(sim, stripe_client):
+    served = _served(sim, stripe_client)
     problems = []
     for resource, obj in served.items():
         assert obj["object"] == FIXTURES[resource]["object"], resource
         problems += _problems(FIXTURES[resource], obj, resource)
     assert problems == []
+
+
+def test_served_objects_carry_every_field_their_stripe_resource_class_declares(sim, stripe_client):
+    """Less what Stripe itself leaves out: includable fields, ``deleted``, … (shapes.py)."""
+    served = _served(sim, stripe_client)
+    assert {kind: missing_fields(obj) for kind, obj in served.items() if missing_fields(obj)} == {}

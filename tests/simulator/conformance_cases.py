@@ -1,0 +1,366 @@
+"""A valid request for every route the simulator serves, over a small world of Stripe objects,
+and the requests that Stripe refuses, chosen from each route's parameter types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+import stripe
+
+from billing.simulator import DEMO_SECRET_KEY
+from billing.simulator.params import Coverage
+from billing.simulator.simulated import SIMULATED
+from billing.simulator.stripe_spec import ParamType, endpoint, fields_of
+from tests.simulator.helpers import checkout, create_catalogue
+
+World = dict[str, str]
+
+
+def form(params: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Stripe's form encoding: ``a[b][0]=c``; booleans as ``true``/``false``."""
+    for key, value in params.items():
+        name = f"{prefix}[{key}]" if prefix else key
+        if isinstance(value, dict):
+            yield from form(value, name)
+        elif isinstance(value, list):
+            yield from form(dict(enumerate(value)), name)
+        elif isinstance(value, bool):
+            yield name, str(value).lower()
+        else:
+            yield name, str(value)
+
+
+def send(url: str, method: str, path: str, params: dict[str, Any]) -> requests.Response:
+    encoded = urlencode(list(form(params)))
+    body = encoded if method == "POST" else None
+    query = f"?{encoded}" if method != "POST" and encoded else ""
+    return requests.request(
+        method,
+        f"{url}{path}{query}",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {DEMO_SECRET_KEY}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        timeout=10,
+    )
+
+
+def build_world(client: stripe.StripeClient) -> World:
+    prices = create_catalogue(client)
+    session, _ = checkout(client, prices["pro_monthly"].id)
+    subscription = client.v1.subscriptions.retrieve(session.subscription)
+    declined = client.v1.customers.create(
+        params={
+            "payment_method": "pm_card_chargeDeclined",
+            "invoice_settings": {"default_payment_method": "pm_card_chargeDeclined"},
+        }
+    )
+    open_invoices = [
+        client.v1.subscriptions.create(
+            params={"customer": declined.id, "items": [{"price": prices[key].id}]}
+        ).latest_invoice
+        for key in ("pro_monthly", "enterprise_monthly")
+    ]
+    open_session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "subscription",
+            "line_items": [{"price": prices["pro_yearly"].id}],
+            "success_url": "http://acme.localhost:8000/billing/success/",
+        }
+    )
+    card = client.v1.payment_methods.create(params={"type": "card", "card": {"token": "tok_visa"}})
+    return {
+        "customer": session.customer,
+        "subscription": subscription.id,
+        "item": subscription["items"].data[0].id,
+        "invoice": subscription.latest_invoice,
+        "open_invoice": open_invoices[0],
+        "voidable_invoice": open_invoices[1],
+        "session": session.id,
+        "open_session": open_session.id,
+        "product": prices["pro_monthly"].product,
+        "bare_product": client.v1.products.create(params={"name": "Unpriced"}).id,
+        "price": prices["pro_monthly"].id,
+        "yearly_price": prices["pro_yearly"].id,
+        "payment_method": subscription.default_payment_method,
+        "card": card.id,
+        "charge": client.v1.charges.list().data[0].id,
+        "event": client.v1.events.list().data[0].id,
+        "configuration": client.v1.billing_portal.configurations.list().data[0].id,
+        "account": client.v1.accounts.retrieve_current().id,
+        "webhook_endpoint": client.v1.webhook_endpoints.create(
+            params={"url": "http://127.0.0.1:9/hook", "enabled_events": ["invoice.paid"]}
+        ).id,
+        "test_clock": client.v1.test_helpers.test_clocks.create(
+            params={"frozen_time": 1_767_225_600}
+        ).id,
+        "feature": client.v1.entitlements.features.create(
+            params={"name": "Escrows", "lookup_key": "escrows"}
+        ).id,
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    """A valid request to a route; ``status`` is what Stripe answers it."""
+
+    params: Callable[[World], dict[str, Any]] = lambda w: {}
+    ids: Callable[[World], dict[str, str]] = lambda w: {}
+    status: int = 200
+
+
+def same(*names: str) -> Callable[[World], dict[str, str]]:
+    return lambda w: {name: w[name] for name in names}
+
+
+PAGE = {"limit": 3}
+CASES: dict[tuple[str, str], Case] = {
+    ("POST", "/v1/checkout/sessions"): Case(
+        lambda w: {
+            "mode": "subscription",
+            "customer": w["customer"],
+            "line_items": [{"price": w["price"], "quantity": 1}],
+            "success_url": "http://acme.localhost:8000/ok/",
+            "metadata": {"tenant": "acme"},
+            "subscription_data": {"metadata": {"tenant": "acme"}},
+        }
+    ),
+    ("GET", "/v1/checkout/sessions/{session}"): Case(
+        lambda w: {"expand": ["line_items"]}, same("session")
+    ),
+    ("GET", "/v1/checkout/sessions"): Case(lambda w: {"customer": w["customer"], **PAGE}),
+    ("GET", "/v1/checkout/sessions/{session}/line_items"): Case(ids=same("session")),
+    ("POST", "/v1/checkout/sessions/{session}/expire"): Case(
+        ids=lambda w: {"session": w["open_session"]}
+    ),
+    ("POST", "/v1/billing_portal/sessions"): Case(
+        lambda w: {"customer": w["customer"], "return_url": "http://acme.localhost:8000/"}
+    ),
+    ("GET", "/v1/billing_portal/configurations"): Case(),
+    ("GET", "/v1/billing_portal/configurations/{configuration}"): Case(ids=same("configuration")),
+    ("POST", "/v1/billing_portal/configurations"): Case(
+        lambda w: {
+            "default_return_url": "http://acme.localhost:8000/",
+            "features": {"invoice_history": {"enabled": True}},
+        }
+    ),
+    ("POST", "/v1/subscriptions"): Case(
+        lambda w: {
+            "customer": w["customer"],
+            "items": [{"price": w["yearly_price"]}],
+            "payment_behavior": "allow_incomplete",
+        }
+    ),
+    ("GET", "/v1/subscriptions/{subscription}"): Case(
+        lambda w: {"expand": ["latest_invoice", "items.data.price.product"]}, same("subscription")
+    ),
+    ("POST", "/v1/subscriptions/{subscription}"): Case(
+        lambda w: {"cancel_at_period_end": True, "metadata": {"plan": "pro"}}, same("subscription")
+    ),
+    ("DELETE", "/v1/subscriptions/{subscription}"): Case(ids=same("subscription")),
+    ("POST", "/v1/subscriptions/{subscription}/resume"): Case(ids=same("subscription"), status=400),
+    ("GET", "/v1/subscriptions"): Case(
+        lambda w: {"customer": w["customer"], "status": "all", "expand": ["data.customer"]}
+    ),
+    ("GET", "/v1/subscription_items"): Case(lambda w: {"subscription": w["subscription"]}),
+    ("GET", "/v1/subscription_items/{item}"): Case(ids=same("item")),
+    ("POST", "/v1/subscription_items/{item}"): Case(
+        lambda w: {"quantity": 2, "proration_behavior": "none"}, same("item")
+    ),
+    ("GET", "/v1/invoices/{invoice}"): Case(ids=same("invoice")),
+    ("GET", "/v1/invoices"): Case(lambda w: {"customer": w["customer"], "status": "paid"}),
+    ("GET", "/v1/invoices/{invoice}/lines"): Case(ids=same("invoice")),
+    ("POST", "/v1/invoices/{invoice}/pay"): Case(
+        lambda w: {"payment_method": "pm_card_visa"}, lambda w: {"invoice": w["open_invoice"]}
+    ),
+    ("POST", "/v1/invoices/{invoice}/void"): Case(ids=lambda w: {"invoice": w["voidable_invoice"]}),
+    ("POST", "/v1/invoices/create_preview"): Case(
+        lambda w: {
+            "customer": w["customer"],
+            "subscription": w["subscription"],
+            "subscription_details": {
+                "items": [{"id": w["item"], "price": w["yearly_price"]}],
+                "proration_behavior": "create_prorations",
+            },
+        }
+    ),
+    ("GET", "/v1/account"): Case(),
+    ("GET", "/v1/accounts"): Case(),
+    ("GET", "/v1/accounts/{account}"): Case(ids=same("account")),
+    ("POST", "/v1/customers"): Case(
+        lambda w: {"email": "jenny@example.com", "name": "Jenny", "metadata": {"tenant": "acme"}}
+    ),
+    ("GET", "/v1/customers/{customer}"): Case(
+        lambda w: {"expand": ["sources", "subscriptions", "tax"]}, same("customer")
+    ),
+    ("POST", "/v1/customers/{customer}"): Case(
+        lambda w: {"balance": -500, "preferred_locales": ["de"]}, same("customer")
+    ),
+    ("DELETE", "/v1/customers/{customer}"): Case(ids=same("customer")),
+    ("GET", "/v1/customers"): Case(lambda w: {"email": "jenny.rosen@example.com", **PAGE}),
+    ("GET", "/v1/customers/{customer}/sources"): Case(
+        lambda w: {"object": "card"}, same("customer")
+    ),
+    ("GET", "/v1/customers/{customer}/payment_methods"): Case(
+        lambda w: {"type": "card"}, same("customer")
+    ),
+    ("POST", "/v1/products"): Case(lambda w: {"name": "Add-on", "type": "service"}),
+    ("GET", "/v1/products/{product}"): Case(ids=same("product")),
+    ("POST", "/v1/products/{product}"): Case(
+        lambda w: {"description": "The Pro plan"}, same("product")
+    ),
+    ("DELETE", "/v1/products/{product}"): Case(ids=lambda w: {"product": w["bare_product"]}),
+    ("GET", "/v1/products"): Case(lambda w: {"active": True, **PAGE}),
+    ("POST", "/v1/prices"): Case(
+        lambda w: {
+            "product": w["product"],
+            "currency": "usd",
+            "unit_amount": 5900,
+            "recurring": {"interval": "month"},
+        }
+    ),
+    ("GET", "/v1/prices/{price}"): Case(lambda w: {"expand": ["product"]}, same("price")),
+    ("POST", "/v1/prices/{price}"): Case(lambda w: {"nickname": "Pro monthly"}, same("price")),
+    ("GET", "/v1/prices"): Case(lambda w: {"lookup_keys": ["pro_monthly"], "active": True}),
+    ("POST", "/v1/entitlements/features"): Case(lambda w: {"name": "API", "lookup_key": "api"}),
+    ("GET", "/v1/entitlements/features"): Case(),
+    ("GET", "/v1/entitlements/features/{feature}"): Case(ids=same("feature")),
+    ("POST", "/v1/products/{product}/features"): Case(
+        lambda w: {"entitlement_feature": w["feature"]}, same("product")
+    ),
+    ("GET", "/v1/products/{product}/features"): Case(ids=same("product")),
+    ("POST", "/v1/payment_methods"): Case(
+        lambda w: {"type": "card", "card": {"token": "tok_visa"}}
+    ),
+    ("GET", "/v1/payment_methods/{payment_method}"): Case(ids=same("payment_method")),
+    ("POST", "/v1/payment_methods/{payment_method}/attach"): Case(
+        lambda w: {"customer": w["customer"]}, lambda w: {"payment_method": w["card"]}
+    ),
+    ("POST", "/v1/payment_methods/{payment_method}/detach"): Case(ids=same("payment_method")),
+    ("GET", "/v1/payment_methods"): Case(lambda w: {"customer": w["customer"], "type": "card"}),
+    ("GET", "/v1/charges/{charge}"): Case(ids=same("charge")),
+    ("GET", "/v1/charges"): Case(lambda w: {"customer": w["customer"]}),
+    ("GET", "/v1/events/{event}"): Case(ids=same("event")),
+    ("GET", "/v1/events"): Case(lambda w: {"types": ["invoice.paid"], **PAGE}),
+    ("POST", "/v1/webhook_endpoints"): Case(
+        lambda w: {"url": "http://127.0.0.1:9/other", "enabled_events": ["*"]}
+    ),
+    ("GET", "/v1/webhook_endpoints/{webhook_endpoint}"): Case(ids=same("webhook_endpoint")),
+    ("POST", "/v1/webhook_endpoints/{webhook_endpoint}"): Case(
+        lambda w: {"disabled": True}, same("webhook_endpoint")
+    ),
+    ("DELETE", "/v1/webhook_endpoints/{webhook_endpoint}"): Case(ids=same("webhook_endpoint")),
+    ("GET", "/v1/webhook_endpoints"): Case(),
+    ("POST", "/v1/test_helpers/test_clocks"): Case(lambda w: {"frozen_time": 1_767_225_600}),
+    ("GET", "/v1/test_helpers/test_clocks/{test_clock}"): Case(ids=same("test_clock")),
+    ("GET", "/v1/test_helpers/test_clocks"): Case(),
+    ("DELETE", "/v1/test_helpers/test_clocks/{test_clock}"): Case(ids=same("test_clock")),
+    ("POST", "/v1/test_helpers/test_clocks/{test_clock}/advance"): Case(
+        lambda w: {"frozen_time": 1_767_312_000}, same("test_clock")
+    ),
+}
+
+
+# -- refused requests, chosen from each route's parameter types -----------------------------
+
+
+@dataclass(frozen=True)
+class Refusal:
+    params: dict[str, Any]
+    param: str
+    code: str | None
+    message: str
+
+
+def _kind(kind: ParamType) -> str | None:
+    if kind.enum or "any" in kind.scalars or "string" in kind.scalars:
+        return None
+    for scalar in ("integer", "boolean"):
+        if scalar in kind.scalars:
+            return scalar
+    if kind.fields is not None or kind.values is not None:
+        return "object"
+    if kind.items is not None:
+        return "array"
+    return None
+
+
+WRONG_VALUES = {
+    "integer": ("abc", "parameter_invalid_integer", "Invalid integer: abc"),
+    "boolean": ("maybe", None, "Invalid boolean: maybe"),
+    "object": ("abc", None, "Invalid object"),
+    "array": ("abc", None, "Invalid array"),
+}
+
+
+def wrong_type(method: str, pattern: str) -> Refusal | None:
+    """A simulated parameter given a value of the wrong type, the stricter types first."""
+    fields = fields_of(endpoint(method, pattern).params)
+    coverage = Coverage(SIMULATED[(method, pattern)])
+    chosen = [
+        (list(WRONG_VALUES).index(kind), name, kind)
+        for name, field in fields.items()
+        if (kind := _kind(field.type)) and (coverage.covers(name) or coverage.leads_into(name))
+    ]
+    if not chosen:
+        return None
+    _, name, kind = min(chosen)
+    value, code, message = WRONG_VALUES[kind]
+    return Refusal({name: value}, name, code, message)
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    if len(values) <= 2:
+        return " or ".join(values)
+    return ", ".join(values[:-1]) + f", or {values[-1]}"
+
+
+def bad_enum(method: str, pattern: str) -> Refusal | None:
+    """A simulated enum parameter, at any depth, given a value outside it."""
+    coverage = Coverage(SIMULATED[(method, pattern)])
+
+    def search(fields: dict, path: str, param: str) -> Refusal | None:
+        for name, field in sorted(fields.items()):
+            here = f"{path}.{name}" if path else name
+            shown = f"{param}[{name}]" if param else name
+            if not (coverage.covers(here) or coverage.leads_into(here)):
+                continue
+            kind = field.type.items or field.type
+            if field.type.items is not None:
+                shown += "[0]"
+            if kind.enum and not kind.scalars:
+                message = f"Invalid {shown}: must be one of {_one_of(kind.enum)}"
+                value: Any = ["bogus"] if field.type.items is not None else "bogus"
+                return Refusal({name: value}, shown, None, message)
+            if kind.fields is not None:
+                found = search(fields_of(kind.fields), here, shown)
+                if found is not None:
+                    inner = [found.params] if field.type.items is not None else found.params
+                    return Refusal({name: inner}, found.param, None, found.message)
+        return None
+
+    return search(fields_of(endpoint(method, pattern).params), "", "")
+
+
+VALID_SCALARS = {"boolean": "true", "decimal": "1.5", "integer": "1", "string": "x"}
+
+
+def not_simulated(method: str, pattern: str) -> Refusal | None:
+    """A top-level parameter Stripe accepts that the route does not simulate, with a value
+    Stripe would take."""
+    coverage = Coverage(SIMULATED[(method, pattern)])
+    for name, field in sorted(fields_of(endpoint(method, pattern).params).items()):
+        if coverage.covers(name) or coverage.leads_into(name):
+            continue
+        kind = field.type
+        readable = [VALID_SCALARS[s] for s in sorted(kind.scalars) if s in VALID_SCALARS]
+        value = kind.enum[0] if kind.enum else next(iter(readable), None)
+        if value is not None:
+            message = f"Received parameter {name}, which Stripe accepts but which is not simulated."
+            return Refusal({name: value}, name, "parameter_unknown", message)
+    return None
