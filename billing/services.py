@@ -85,7 +85,7 @@ def latest_invoice_ensure(*, tenant: Tenant) -> None:
     invoice_id = facts.latest_invoice_id if facts else None
     if not invoice_id or Invoice.objects.filter(id=invoice_id).exists():
         return
-    Invoice.sync_from_stripe_data(boundary.invoice_retrieve(invoice_id=invoice_id))
+    boundary.synced(Invoice, boundary.invoice_retrieve(invoice_id=invoice_id))
 
 
 @transaction.atomic
@@ -111,7 +111,7 @@ def customer_ensure(*, tenant: Tenant) -> Customer:
         },
         idempotency_key=f"loginexus-customer-{tenant.pk}",
     )
-    return Customer.sync_from_stripe_data(stripe_customer)
+    return boundary.synced(Customer, stripe_customer)
 
 
 def _price_id(plan: Plan, interval: Interval) -> str:
@@ -157,7 +157,7 @@ def _live_subscription(tenant: Tenant) -> SubscriptionFacts:
 
 @transaction.atomic
 def _sync_and_refresh(tenant: Tenant, stripe_subscription) -> Entitlement:
-    Subscription.sync_from_stripe_data(stripe_subscription)
+    boundary.synced(Subscription, stripe_subscription)
     return entitlement_and_invoice_refresh(tenant=tenant)
 
 
@@ -226,11 +226,11 @@ def tenant_resync(*, tenant: Tenant) -> Entitlement:
     subscriptions = boundary.subscriptions_of(customer_id=customer.id)
     invoices = boundary.invoices_of(customer_id=customer.id)
     with transaction.atomic():
-        Customer.sync_from_stripe_data(stripe_customer)
+        boundary.synced(Customer, stripe_customer)
         for subscription in subscriptions:
-            Subscription.sync_from_stripe_data(subscription)
+            boundary.synced(Subscription, subscription)
         for invoice in invoices:
-            Invoice.sync_from_stripe_data(invoice)
+            boundary.synced(Invoice, invoice)
         return entitlement_and_invoice_refresh(tenant=tenant)
 
 
