@@ -51,7 +51,10 @@ def _grace_until(
 @transaction.atomic
 def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
     """Recompute the tenant's entitlement from its subscription as dj-stripe last synced it."""
-    facts = subscription_facts_get(tenant=tenant)
+    return _entitlement_refresh(tenant, subscription_facts_get(tenant=tenant))
+
+
+def _entitlement_refresh(tenant: Tenant, facts: SubscriptionFacts | None) -> Entitlement:
     entitlement, _ = Entitlement.objects.select_for_update().get_or_create(tenant=tenant)
     customer = customer_get(tenant=tenant)
     entitlement.stripe_customer_id = customer.id if customer else ""
@@ -78,10 +81,9 @@ def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
     return entitlement
 
 
-def latest_invoice_ensure(*, tenant: Tenant) -> None:
-    """Store the latest invoice of the tenant's subscription if it is not stored yet: its own
-    event may come later than the subscription's (or never reach us)."""
-    facts = subscription_facts_get(tenant=tenant)
+def latest_invoice_ensure(*, facts: SubscriptionFacts | None) -> None:
+    """Store the latest invoice of the subscription if it is not stored yet: its own event may
+    come later than the subscription's (or never reach us)."""
     invoice_id = facts.latest_invoice_id if facts else None
     if not invoice_id or Invoice.objects.filter(id=invoice_id).exists():
         return
@@ -92,8 +94,9 @@ def latest_invoice_ensure(*, tenant: Tenant) -> None:
 def entitlement_and_invoice_refresh(*, tenant: Tenant) -> Entitlement:
     """After a subscription was synced from Stripe: its latest invoice stored if missing and the
     entitlement recomputed, committed together, so the invoice list never lags the plan."""
-    latest_invoice_ensure(tenant=tenant)
-    return entitlement_refresh(tenant=tenant)
+    facts = subscription_facts_get(tenant=tenant)
+    latest_invoice_ensure(facts=facts)
+    return _entitlement_refresh(tenant, facts)
 
 
 def customer_ensure(*, tenant: Tenant) -> Customer:

@@ -169,6 +169,12 @@ def price_create(**fields: Any):
         return stripe.Price.create(**fields, **_key())
 
 
+def as_stripe_object(data: dict[str, Any]):
+    """An object of Stripe's JSON (an event's body) as the library's objects, which dj-stripe
+    syncs. A local conversion: it calls nothing."""
+    return stripe.convert_to_stripe_object(data, api_key=settings.STRIPE_SECRET_KEY)
+
+
 def webhook_signature_valid(
     *, payload: str, signature: str | None, secret: str, tolerance: int
 ) -> bool:
