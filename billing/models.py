@@ -1,4 +1,4 @@
-"""Billing state in the public schema: each tenant's entitlements and its usage per period."""
+"""Billing state in the public schema: entitlements, usage per period, how new Stripe copies are."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -186,3 +186,20 @@ class StripeWebhook(WebhookEventTrigger):
         proxy = True
         verbose_name = "Stripe webhook"
         permissions = [("reprocess_stripewebhook", "Can reprocess a Stripe webhook")]
+
+
+class StripeObjectVersion(models.Model):
+    """How new dj-stripe's stored copy of one Stripe object is, by the events applied to it.
+
+    The copy is at least as new as `as_of`, the creation time of the newest event applied to it
+    (or weighed against it). `digest` hashes the event's object when the copy was taken from that
+    event's body ("" when it was read from Stripe): while the stored copy still hashes to it, the
+    copy is exactly that event's state, and any later event is newer.
+    """
+
+    stripe_id = models.CharField(max_length=255, primary_key=True)
+    as_of = models.DateTimeField()
+    digest = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.stripe_id} as of {self.as_of:%Y-%m-%d %H:%M:%S}"

@@ -51,7 +51,10 @@ def _grace_until(
 @transaction.atomic
 def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
     """Recompute the tenant's entitlement from its subscription as dj-stripe last synced it."""
-    facts = subscription_facts_get(tenant=tenant)
+    return _entitlement_refresh(tenant, subscription_facts_get(tenant=tenant))
+
+
+def _entitlement_refresh(tenant: Tenant, facts: SubscriptionFacts | None) -> Entitlement:
     entitlement, _ = Entitlement.objects.select_for_update().get_or_create(tenant=tenant)
     customer = customer_get(tenant=tenant)
     entitlement.stripe_customer_id = customer.id if customer else ""
@@ -78,22 +81,22 @@ def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
     return entitlement
 
 
-def latest_invoice_ensure(*, tenant: Tenant) -> None:
-    """Store the latest invoice of the tenant's subscription if it is not stored yet: its own
-    event may come later than the subscription's (or never reach us)."""
-    facts = subscription_facts_get(tenant=tenant)
+def latest_invoice_ensure(*, facts: SubscriptionFacts | None) -> None:
+    """Store the latest invoice of the subscription if it is not stored yet: its own event may
+    come later than the subscription's (or never reach us)."""
     invoice_id = facts.latest_invoice_id if facts else None
     if not invoice_id or Invoice.objects.filter(id=invoice_id).exists():
         return
-    Invoice.sync_from_stripe_data(boundary.invoice_retrieve(invoice_id=invoice_id))
+    boundary.synced(Invoice, boundary.invoice_retrieve(invoice_id=invoice_id))
 
 
 @transaction.atomic
 def entitlement_and_invoice_refresh(*, tenant: Tenant) -> Entitlement:
     """After a subscription was synced from Stripe: its latest invoice stored if missing and the
     entitlement recomputed, committed together, so the invoice list never lags the plan."""
-    latest_invoice_ensure(tenant=tenant)
-    return entitlement_refresh(tenant=tenant)
+    facts = subscription_facts_get(tenant=tenant)
+    latest_invoice_ensure(facts=facts)
+    return _entitlement_refresh(tenant, facts)
 
 
 def customer_ensure(*, tenant: Tenant) -> Customer:
@@ -112,7 +115,7 @@ def customer_ensure(*, tenant: Tenant) -> Customer:
         },
         idempotency_key=f"loginexus-customer-{tenant.pk}",
     )
-    return Customer.sync_from_stripe_data(stripe_customer)
+    return boundary.synced(Customer, stripe_customer)
 
 
 def _price_id(plan: Plan, interval: Interval) -> str:
@@ -158,7 +161,7 @@ def _live_subscription(tenant: Tenant) -> SubscriptionFacts:
 
 @transaction.atomic
 def _sync_and_refresh(tenant: Tenant, stripe_subscription) -> Entitlement:
-    Subscription.sync_from_stripe_data(stripe_subscription)
+    boundary.synced(Subscription, stripe_subscription)
     return entitlement_and_invoice_refresh(tenant=tenant)
 
 
@@ -227,11 +230,11 @@ def tenant_resync(*, tenant: Tenant) -> Entitlement:
     subscriptions = boundary.subscriptions_of(customer_id=customer.id)
     invoices = boundary.invoices_of(customer_id=customer.id)
     with transaction.atomic():
-        Customer.sync_from_stripe_data(stripe_customer)
+        boundary.synced(Customer, stripe_customer)
         for subscription in subscriptions:
-            Subscription.sync_from_stripe_data(subscription)
+            boundary.synced(Subscription, subscription)
         for invoice in invoices:
-            Invoice.sync_from_stripe_data(invoice)
+            boundary.synced(Invoice, invoice)
         return entitlement_and_invoice_refresh(tenant=tenant)
 
 

@@ -16,6 +16,7 @@ from billing.exceptions import StripeUnavailable
 from billing.plans import Resource
 from billing.selectors import entitlements_to_reconcile
 from billing.services import entitlement_reconcile, usage_warning_send
+from billing.stripe import boundary
 from billing.stripe.webhooks import webhook_trigger_process, webhook_triggers_requeue
 from loginexus.celery import PublicSchemaTask
 from loginexus.tenancy.models import Tenant
@@ -40,7 +41,8 @@ def _tenant(tenant_id: int, task_name: str) -> Tenant | None:
     acks_late=True,
 )
 def webhook_trigger_process_task(trigger_id: int) -> None:
-    webhook_trigger_process(trigger_id=trigger_id)
+    with boundary.background_calls():
+        webhook_trigger_process(trigger_id=trigger_id)
 
 
 @shared_task(base=PublicSchemaTask)
@@ -60,7 +62,8 @@ def webhook_triggers_requeue_task() -> int:
 def entitlement_reconcile_task(tenant_id: int) -> None:
     tenant = _tenant(tenant_id, "entitlement_reconcile_task")
     if tenant is not None:
-        entitlement_reconcile(tenant=tenant)
+        with boundary.background_calls():
+            entitlement_reconcile(tenant=tenant)
 
 
 @shared_task(base=PublicSchemaTask)

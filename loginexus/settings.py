@@ -342,6 +342,13 @@ STRIPE_WEBHOOK_REFUSALS_PER_IP = env.str("STRIPE_WEBHOOK_REFUSALS_PER_IP", defau
 STRIPE_WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("STRIPE_WEBHOOK_REQUEUE_AFTER_SECONDS", default=60)
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+# Calls per second that background work (webhooks, reconciliation) may make, out of Stripe's
+# 100 (live mode) or 25 (test mode): the rest is kept for users. 0: unpaced.
+STRIPE_BACKGROUND_RATE_PER_SECOND = env.float(
+    "STRIPE_BACKGROUND_RATE_PER_SECOND", default=60.0 if STRIPE_LIVE_MODE else 15.0
+)
+# How long a user-facing call retries Stripe's 429 before the answer is 503.
+STRIPE_RATE_LIMITED_WAIT_SECONDS = env.float("STRIPE_RATE_LIMITED_WAIT_SECONDS", default=2.0)
 DJSTRIPE_SUBSCRIBER_MODEL = "tenancy.Tenant"
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True

@@ -30,7 +30,8 @@ Controls (JSON, no auth) — see README.md beside this file:
 - ``GET  /_sim/webhook_deliveries``         every delivery attempt
 - ``POST /_sim/webhooks/wait`` ``{"timeout": 10}`` blocks until no delivery is pending
 - ``GET|POST /_sim/settings`` ``{"payment_retry_days": [3, 5, 7],
-  "after_final_payment_failure": "cancel"|"unpaid"}``
+  "after_final_payment_failure": "cancel"|"unpaid", "latency_ms": 0,
+  "rate_limit": null|"test"|"live"}``  (latency per API call, Stripe's 25 or 100 requests/s)
 - ``GET  /_sim/time``
 """
 

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import billing_resources, objects, resources  # noqa: F401  (registers the routes)
+from . import billing_resources, costs, objects, resources  # noqa: F401  (registers the routes)
 from .billing_resources import checkout_pay, portal_action
 from .errors import (
     AuthenticationFailed,
@@ -44,6 +44,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # What happens after the last retry fails: Stripe's "cancel" or "unpaid" setting.
     "after_final_payment_failure": "cancel",
 }
+DEFAULT_SETTINGS.update(costs.DEFAULT_SETTINGS)
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Api:
         self.url = ""
         self.billing = Billing(state, events, self.base_url)
         self.fault: Fault | None = None
+        self.costs = costs.Costs(state)
         self.expander = Expander(self.render, state.resolve_id, self.includable)
 
     def base_url(self) -> str:
@@ -292,6 +294,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         self._send_json(500, error.body(request_id), {"Request-Id": request_id})
 
     def _api(self, method: str) -> None:
+        if self.api.costs.refused(self):
+            return
         request_id = new_request_id()
         split = urlsplit(self.path)
         body = self._body()
@@ -516,6 +520,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         if path == "/_sim/settings":
             with api.state.lock:
                 if method == "POST":
+                    costs.check_settings(payload)
                     for key in DEFAULT_SETTINGS:
                         if key in payload:
                             api.state.settings[key] = payload[key]

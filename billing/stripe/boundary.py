@@ -13,15 +13,21 @@ import stripe
 from django.conf import settings
 
 from billing.exceptions import PaymentDeclined, StripeRequestRejected, StripeUnavailable
+from billing.stripe import pacing
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "Payments are unavailable right now; nothing was changed. Please try again shortly."
 
+# Work no user waits for (webhook processing, reconciliation) calls Stripe inside this: paced to
+# its share of Stripe's rate limit, patient with Stripe's 429s.
+background_calls = pacing.background
+
 
 def configure() -> None:
-    """Bound how long a request path can wait on Stripe (the library waits 80 s by default)."""
-    stripe.default_http_client = stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS)
+    """Bound how long a request path can wait on Stripe (the library waits 80 s by default), and
+    pace every call (pacing.py)."""
+    stripe.default_http_client = pacing.PacedHttpClient(timeout=settings.STRIPE_TIMEOUT_SECONDS)
     stripe.max_network_retries = settings.STRIPE_MAX_NETWORK_RETRIES
 
 
@@ -37,6 +43,13 @@ def stripe_errors() -> Iterator[None]:
     except stripe.StripeError as error:
         logger.warning("Stripe is unavailable: %r", error)
         raise StripeUnavailable(UNAVAILABLE) from error
+
+
+def synced(model, stripe_object):
+    """dj-stripe's copy of an object Stripe answered, stored: dj-stripe may ask Stripe for
+    related objects it does not have yet."""
+    with stripe_errors():
+        return model.sync_from_stripe_data(stripe_object)
 
 
 def _key() -> dict[str, str]:
@@ -157,6 +170,12 @@ def prices_by_lookup_key(lookup_keys: list[str]):
 def price_create(**fields: Any):
     with stripe_errors():
         return stripe.Price.create(**fields, **_key())
+
+
+def as_stripe_object(data: dict[str, Any]):
+    """An object of Stripe's JSON (an event's body) as the library's objects, which dj-stripe
+    syncs. A local conversion: it calls nothing."""
+    return stripe.convert_to_stripe_object(data, api_key=settings.STRIPE_SECRET_KEY)
 
 
 def webhook_signature_valid(

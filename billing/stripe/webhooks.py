@@ -4,14 +4,15 @@ trigger on a worker, queue again one whose task was lost, reprocess one when sta
 dj-stripe's own view validates and processes inside the request, and its deprecated callback
 (gone in 3.0) can enqueue work that runs before dj-stripe's final save of the trigger, which then
 overwrites `processed`. Here the trigger is verified and saved first, the task is enqueued only
-after that commit, and the worker alone processes and saves it, under a row lock.
+after that commit, and the worker alone processes and saves it, under a row lock. The event's
+object is synced from the event's body (event_sync.py), not fetched again from Stripe.
 """
 
 import ipaddress
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -20,10 +21,13 @@ from traceback import format_exc
 from django.db import transaction
 from django.utils import timezone
 from django.utils.datastructures import CaseInsensitiveMapping
-from djstripe.models import Event, WebhookEndpoint, WebhookEventTrigger
+from djstripe.models import Customer, Event, WebhookEndpoint, WebhookEventTrigger
 
+from billing.models import Entitlement, SubscriptionStatus
 from billing.services import entitlement_and_invoice_refresh
 from billing.stripe import boundary
+from billing.stripe.event_sync import AppliedEvent, event_apply
+from billing.stripe.subscriptions import invoice_subscription_id
 from loginexus.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -155,15 +159,43 @@ def webhook_trigger_record(*, delivery: WebhookDelivery, remote_ip: str) -> Webh
 
 
 def _tenant_of(event: Event) -> Tenant | None:
-    if not event.type.startswith(ENTITLEMENT_EVENTS):
-        return None
+    """The tenant of the event's customer (dj-stripe fetches a customer not stored yet)."""
+    stripe_object = event.data["object"]
+    customer_id = stripe_object["id"] if stripe_object.get("object") == "customer" else None
+    customer_id = customer_id or stripe_object.get("customer")
+    if isinstance(customer_id, str):
+        stored = Customer.objects.filter(id=customer_id).select_related("subscriber").first()
+        if stored is not None:
+            return stored.subscriber
     customer = event.customer
     return customer.subscriber if customer else None
 
 
-def webhook_trigger_process(*, trigger_id: int) -> None:
-    """Apply a stored trigger's event once: dj-stripe syncs the object as Stripe has it now,
-    then the customer's tenant gets its entitlement recomputed.
+def _tenant_to_refresh(applied: AppliedEvent) -> Tenant | None:
+    """The tenant whose entitlement the event may have changed: its object changed, and it is
+    a subscription, a checkout, a customer, or an invoice of a subscription the entitlement does
+    not follow yet or that is past due (its grace runs from the unpaid invoice)."""
+    event = applied.event
+    if not applied.changed or not event.type.startswith(ENTITLEMENT_EVENTS):
+        return None
+    tenant = _tenant_of(event)
+    if tenant is None or not event.type.startswith("invoice."):
+        return tenant
+    subscription_id = invoice_subscription_id(event.data["object"])
+    unchanged = (
+        Entitlement.objects.filter(tenant=tenant, stripe_subscription_id=subscription_id)
+        .exclude(status=SubscriptionStatus.PAST_DUE)
+        .exists()
+    )
+    return None if unchanged else tenant
+
+
+def webhook_trigger_process(
+    *, trigger_id: int, apply: Callable[[WebhookEventTrigger], AppliedEvent] = event_apply
+) -> None:
+    """Apply a stored trigger's event once: its object synced from the event's body, unless
+    that may be older than the stored copy (event_sync.py), then the customer's tenant gets its
+    entitlement recomputed if the object changed.
 
     Processing holds the trigger's row lock, so a duplicate task waits and then finds it done.
     A failure rolls back what was half-applied, is recorded on the trigger (visible to staff)
@@ -178,11 +210,13 @@ def webhook_trigger_process(*, trigger_id: int) -> None:
             if trigger.processed or not trigger.valid:
                 return
             with boundary.stripe_errors():
-                event = trigger.process(save=False)
-                tenant = _tenant_of(event)
+                applied = apply(trigger)
+                tenant = _tenant_to_refresh(applied)
                 if tenant is not None:
                     entitlement_and_invoice_refresh(tenant=tenant)
-            trigger.save()
+            trigger.event, trigger.processed = applied.event, True
+            trigger.exception = trigger.traceback = ""
+            trigger.save(update_fields=["event", "processed", "exception", "traceback", "updated"])
     except Exception as error:
         max_length = WebhookEventTrigger._meta.get_field("exception").max_length
         WebhookEventTrigger.objects.filter(pk=trigger_id).update(

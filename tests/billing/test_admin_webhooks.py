@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from djstripe.models import Customer
 
 from billing.exceptions import StripeUnavailable
 from billing.models import StripeWebhook
@@ -83,11 +84,23 @@ def customer_created_event(tenant) -> dict:
     return next(event for event in events if event.data.object.id == customer.id).to_dict()
 
 
-def customer_created_event_for_new_customer() -> dict:
-    """The `customer.created` event of a customer made in Stripe alone (no tenant of ours)."""
+def customer_changed_event(tenant) -> dict:
+    """A `customer.updated` event of the tenant's customer, changed in Stripe since it was stored:
+    applying it means reading the customer from Stripe (the event may be older than the copy)."""
+    return _changed_event(customer_ensure(tenant=tenant).id)
+
+
+def customer_changed_event_for_new_customer() -> dict:
+    """The same of a customer made in Stripe alone (no tenant of ours), stored as Stripe had it."""
     customer = stripe.Customer.create(email="stranger@example.com")
-    events = stripe.Event.list(type="customer.created").data
-    return next(event for event in events if event.data.object.id == customer.id).to_dict()
+    Customer.sync_from_stripe_data(customer)
+    return _changed_event(customer.id)
+
+
+def _changed_event(customer_id: str) -> dict:
+    stripe.Customer.modify(customer_id, description="Changed in Stripe")
+    events = stripe.Event.list(type="customer.updated").data
+    return next(event for event in events if event.data.object.id == customer_id).to_dict()
 
 
 def delivered(endpoint, event: dict, *, secret: str | None = None) -> StripeWebhook:
@@ -188,7 +201,7 @@ def test_the_action_queues_failed_webhooks_skips_the_others_and_logs_who_asked(
 ):
     event = customer_created_event(tenant_a)
     done = processed(endpoint, event)
-    broken = failed(endpoint, customer_created_event_for_new_customer(), sim)
+    broken = failed(endpoint, customer_changed_event_for_new_customer(), sim)
     forged = invalid(endpoint, event)
     client = staff_client(public_client, VIEW, REPROCESS)
 
@@ -223,7 +236,7 @@ def test_the_action_queues_failed_webhooks_skips_the_others_and_logs_who_asked(
 def test_the_detail_pages_reprocess_button_asks_then_queues_and_logs(
     public_client, endpoint, sim, tenant_a, django_capture_on_commit_callbacks
 ):
-    broken = failed(endpoint, customer_created_event(tenant_a), sim)
+    broken = failed(endpoint, customer_changed_event(tenant_a), sim)
     client = staff_client(public_client, VIEW, REPROCESS)
 
     page = client.get(detail_url(broken)).content.decode()
@@ -268,12 +281,12 @@ def test_non_staff_are_sent_to_the_admin_login(public_client, endpoint, tenant_a
 def test_staff_without_the_permission_see_webhooks_but_cannot_reprocess(
     public_client, endpoint, sim, tenant_a, django_capture_on_commit_callbacks
 ):
-    broken = failed(endpoint, customer_created_event(tenant_a), sim)
+    broken = failed(endpoint, customer_changed_event(tenant_a), sim)
     client = staff_client(public_client, VIEW)
 
     listed = client.get(WEBHOOKS)
     assert listed.status_code == 200
-    assert "customer.created" in row_with(listed.content.decode(), broken.exception[:40])
+    assert "customer.updated" in row_with(listed.content.decode(), broken.exception[:40])
     assert 'value="reprocess"' not in listed.content.decode()
     detail = client.get(detail_url(broken))
     assert detail.status_code == 200
@@ -293,7 +306,7 @@ def test_staff_without_the_permission_see_webhooks_but_cannot_reprocess(
 
 
 def test_staff_with_the_permission_are_offered_reprocess(public_client, endpoint, sim, tenant_a):
-    broken = failed(endpoint, customer_created_event(tenant_a), sim)
+    broken = failed(endpoint, customer_changed_event(tenant_a), sim)
     client = staff_client(public_client, VIEW, REPROCESS)
 
     listed = client.get(WEBHOOKS).content.decode()
@@ -322,7 +335,7 @@ def test_the_list_runs_as_many_queries_for_40_webhooks_as_for_5(
     public_client, endpoint, sim, tenant_a, tenant_b
 ):
     about_alpha = customer_created_event(tenant_a)
-    about_bravo = customer_created_event(tenant_b)
+    about_bravo = customer_changed_event(tenant_b)
     client = staff_client(public_client, VIEW, REPROCESS)
     make_webhooks(endpoint, sim, about_alpha, about_bravo, 5)
     client.get(WEBHOOKS)
@@ -346,7 +359,7 @@ def test_the_list_runs_as_many_queries_for_40_webhooks_as_for_5(
 def test_reprocess_shows_a_confirmation_page_and_queues_nothing_until_confirmed(
     endpoint, sim, tenant_a, django_capture_on_commit_callbacks
 ):
-    event = customer_created_event(tenant_a)
+    event = customer_changed_event(tenant_a)
     broken = failed(endpoint, event, sim)
     client = host_client("localhost", enforce_csrf_checks=True)
     staff_client(client, VIEW, REPROCESS)
@@ -361,7 +374,7 @@ def test_reprocess_shows_a_confirmation_page_and_queues_nothing_until_confirmed(
     assert confirmation.status_code == 200
     page = confirmation.content.decode()
     assert "Are you sure?" in page and "Yes, reprocess" in page
-    for text in (event["id"], "customer.created", "alpha", "failed", STRIPE_DOWN):
+    for text in (event["id"], "customer.updated", "alpha", "failed", STRIPE_DOWN):
         assert text in row_with(page, event["id"])
     assert '<form method="post">' in page and 'name="csrfmiddlewaretoken"' in page
     assert f'name="_selected_action" value="{broken.pk}"' in page
@@ -388,7 +401,7 @@ def test_the_failed_filter_and_search_find_webhooks_by_state_event_id_object_id_
     public_client, endpoint, sim, tenant_a
 ):
     event = customer_created_event(tenant_a)
-    stranger = customer_created_event_for_new_customer()
+    stranger = customer_changed_event_for_new_customer()
     done = processed(endpoint, event)
     broken = failed(endpoint, stranger, sim)
     client = staff_client(public_client, VIEW, REPROCESS)  # rows get checkboxes with an action
@@ -409,7 +422,7 @@ def test_the_failed_filter_and_search_find_webhooks_by_state_event_id_object_id_
 def test_the_detail_page_is_read_only_with_the_body_error_and_traceback(
     public_client, endpoint, sim, tenant_a
 ):
-    event = customer_created_event(tenant_a)
+    event = customer_changed_event(tenant_a)
     broken = failed(endpoint, event, sim)
     client = staff_client(public_client, VIEW, REPROCESS)
 

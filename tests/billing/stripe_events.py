@@ -1,0 +1,75 @@
+"""Steps shared by the tests of applying Stripe events: a subscription on a test clock (its
+events share one second), events stored as verified deliveries, and what processing one cost."""
+
+import json
+from dataclasses import dataclass
+
+import stripe
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from djstripe.models import WebhookEventTrigger
+
+from billing.stripe.catalog import WEBHOOK_EVENTS
+from billing.stripe.event_sync import event_apply
+from billing.stripe.webhooks import webhook_trigger_process
+
+
+@dataclass(frozen=True)
+class Cost:
+    calls: int
+    queries: int
+
+
+def stored_trigger(event: dict) -> WebhookEventTrigger:
+    """A verified delivery of `event`, stored as our endpoint stores one (and not queued)."""
+    return WebhookEventTrigger.objects.create(
+        headers={}, body=json.dumps(event, default=str), remote_ip="127.0.0.1", valid=True
+    )
+
+
+def process(sim, event: dict, apply=event_apply) -> Cost:
+    """Process one delivery of `event` as the worker does: the Stripe calls and queries it cost."""
+    trigger = stored_trigger(event)
+    calls_before = sim.api.costs.served
+    with CaptureQueriesContext(connection) as queries:
+        webhook_trigger_process(trigger_id=trigger.pk, apply=apply)
+    trigger.refresh_from_db()
+    assert trigger.processed and not trigger.exception, trigger.traceback
+    return Cost(calls=sim.api.costs.served - calls_before, queries=len(queries))
+
+
+def per_delivery(costs: list[Cost]) -> tuple[float, float]:
+    return (
+        sum(cost.calls for cost in costs) / len(costs),
+        sum(cost.queries for cost in costs) / len(costs),
+    )
+
+
+def events_of(customer_id: str, *, after: int = 0) -> list[dict]:
+    """The events our endpoint listens to about the customer, created after `after`, oldest
+    first (Stripe lists them newest first)."""
+    events = []
+    for event in stripe.Event.list(limit=100).auto_paging_iter():
+        stripe_object = event.data.object
+        owner = (
+            stripe_object.id
+            if stripe_object.object == "customer"
+            else stripe_object.get("customer")
+        )
+        if event.type in WEBHOOK_EVENTS and owner == customer_id and event.created > after:
+            events.append(event.to_dict())
+    return events[::-1]
+
+
+def clocked_subscription(tenant, lookup_key: str = "pro_monthly"):
+    """The tenant's subscription, made in Stripe for a customer on a test clock: everything done
+    to it until the clock moves happens in the same second. Nothing of it is stored here."""
+    clock = stripe.test_helpers.TestClock.create(frozen_time=int(timezone.now().timestamp()))
+    customer = stripe.Customer.create(
+        email=tenant.email, test_clock=clock.id, metadata={"djstripe_subscriber": str(tenant.pk)}
+    )
+    price = stripe.Price.list(lookup_keys=[lookup_key]).data[0]
+    return stripe.Subscription.create(
+        customer=customer.id, items=[{"price": price.id}], default_payment_method="pm_card_visa"
+    )
