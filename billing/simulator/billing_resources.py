@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import billing_objects, objects
-from .errors import CardDeclined, InvalidRequest, MissingParam, ResourceMissing, StripeApiError
+from .errors import (
+    CardDeclined,
+    InvalidParameter,
+    InvalidRequest,
+    MissingParam,
+    ResourceMissing,
+    StripeApiError,
+)
 from .forms import as_bool, as_int, as_list, as_metadata
 from .ids import new_id
 from .routing import route
@@ -244,7 +251,7 @@ def subscription_create(api: Api, params: Params) -> dict[str, Any]:
         "default_incomplete",
         "pending_if_incomplete",
     ):
-        raise InvalidRequest(f"Invalid payment_behavior: {behavior}", param="payment_behavior")
+        raise InvalidParameter(f"Invalid payment_behavior: {behavior}", param="payment_behavior")
     trial = params.get("trial_period_days")
     return api.billing.create_subscription(
         customer,

@@ -10,6 +10,10 @@ class StripeApiError(Exception):
 
     status = 400
     error_type = "invalid_request_error"
+    # True for errors in a request's parameters, found before anything changed. Stripe keeps an
+    # idempotent result only once an endpoint has begun executing, so such an answer is not
+    # kept for its key and the corrected retry with the same key runs.
+    validation = False
 
     def __init__(
         self,
@@ -45,7 +49,14 @@ class InvalidRequest(StripeApiError):
     status = 400
 
 
-class MissingParam(InvalidRequest):
+class InvalidParameter(InvalidRequest):
+    """A parameter Stripe refuses before executing anything: missing, of the wrong type or out
+    of its enum."""
+
+    validation = True
+
+
+class MissingParam(InvalidParameter):
     def __init__(self, param: str) -> None:
         super().__init__(f"Missing required param: {param}.", code="parameter_missing", param=param)
 

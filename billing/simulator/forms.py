@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .errors import InvalidRequest
+from .errors import InvalidParameter
 
 
 def parse_form(body: str) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def _split_key(key: str) -> list[str]:
     while rest.startswith("["):
         end = rest.find("]")
         if end < 0:
-            raise InvalidRequest(f"Invalid parameter name: {key}", param=key)
+            raise InvalidParameter(f"Invalid parameter name: {key}", param=key)
         parts.append(rest[1:end])
         rest = rest[end + 1 :]
     return parts
@@ -67,14 +67,14 @@ def as_bool(value: Any, param: str) -> bool:
         return True
     if value in ("false", "False", "0"):
         return False
-    raise InvalidRequest(f"Invalid boolean: {value}", param=param)
+    raise InvalidParameter(f"Invalid boolean: {value}", param=param)
 
 
 def as_int(value: Any, param: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise InvalidRequest(f"Invalid integer: {value}", param=param) from None
+        raise InvalidParameter(f"Invalid integer: {value}", param=param) from None
 
 
 def as_list(value: Any, param: str) -> list[Any]:
@@ -84,7 +84,7 @@ def as_list(value: Any, param: str) -> list[Any]:
     if isinstance(value, list):
         return value
     if isinstance(value, dict):
-        raise InvalidRequest(f"Invalid array for {param}", param=param)
+        raise InvalidParameter(f"Invalid array for {param}", param=param)
     return [value]
 
 
@@ -92,7 +92,7 @@ def as_metadata(value: Any, param: str = "metadata") -> dict[str, str]:
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
-        raise InvalidRequest("Invalid object", param=param)
+        raise InvalidParameter("Invalid object", param=param)
     return {str(key): str(item) for key, item in value.items()}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import billing_objects, objects
 from .clock import add_interval, system_time
-from .errors import CardDeclined, InvalidRequest, MissingParam
+from .errors import CardDeclined, InvalidParameter, InvalidRequest, MissingParam
 from .events import EventLog, HeldEvent, previous_attributes
 from .forms import as_bool, as_int, as_list, merge_metadata
 from .ids import new_id
@@ -267,7 +267,7 @@ class Billing(Invoicing, Renewals):
         changed: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
         for index, change in enumerate(item_params):
             if not isinstance(change, dict):
-                raise InvalidRequest("Invalid items", param=f"items[{index}]")
+                raise InvalidParameter("Invalid items", param=f"items[{index}]")
             item_id = change.get("id")
             if item_id and item_id not in current:
                 raise InvalidRequest(
@@ -400,7 +400,7 @@ class Billing(Invoicing, Renewals):
         before = copy.deepcopy(sub)
         behavior = params.get("proration_behavior", "create_prorations")
         if behavior not in ("create_prorations", "none", "always_invoice"):
-            raise InvalidRequest(
+            raise InvalidParameter(
                 f"Invalid proration_behavior: {behavior}", param="proration_behavior"
             )
         proration_at = as_int(params.get("proration_date", at), "proration_date")

@@ -7,7 +7,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import objects
-from .errors import InvalidRequest, MissingParam
+from .errors import InvalidParameter, InvalidRequest, MissingParam
 from .events import previous_attributes
 from .forms import as_bool, as_int, as_list, as_metadata, merge_metadata
 from .ids import new_webhook_secret
@@ -151,7 +151,7 @@ def customer_sources(api: Api, params: Params, customer: str) -> dict[str, Any]:
     dj-stripe's ``djstripe_sync_models`` lists them (``object=card|bank_account``) per customer."""
     api.state.get("customer", customer)
     if params.get("object") not in (None, "card", "bank_account", "source"):
-        raise InvalidRequest(f"Invalid object: {params['object']}", param="object")
+        raise InvalidParameter(f"Invalid object: {params['object']}", param="object")
     return paginate([], params, f"/v1/customers/{customer}/sources")
 
 
@@ -266,7 +266,7 @@ def _price_from_params(api: Api, params: Params, at: int) -> dict[str, Any]:
     if isinstance(params.get("recurring"), dict):
         interval = params["recurring"].get("interval")
         if interval not in ("day", "week", "month", "year"):
-            raise InvalidRequest(
+            raise InvalidParameter(
                 f"Invalid recurring[interval]: {interval}", param="recurring[interval]"
             )
         recurring = {
