@@ -15,7 +15,14 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import billing_resources, objects, resources  # noqa: F401  (registers the routes)
+from . import (  # noqa: F401  (registers the routes)
+    billing_resources,
+    customer_resources,
+    invoice_resources,
+    objects,
+    resources,
+    subscription_resources,
+)
 from .billing_resources import checkout_pay, portal_action
 from .errors import (
     AuthenticationFailed,
