@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import CardDeclined, InvalidRequest, MissingParam, StripeApiError
+from .errors import CardDeclined, InvalidParameter, InvalidRequest, StripeApiError
 from .forms import as_int, as_list
 from .routing import route
 from .store import filter_created, paginate
@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from .server import Api
 
 Params = dict[str, Any]
+ENDED = ("canceled", "incomplete_expired")
+
+
+class UpcomingNone(StripeApiError):
+    status = 404
+
+    def __init__(self, customer_id: str) -> None:
+        super().__init__(
+            f"No upcoming invoices for customer: {customer_id}", code="invoice_upcoming_none"
+        )
 
 
 @route("GET", "/v1/invoices/{invoice}")
@@ -82,62 +92,45 @@ def invoice_void(api: Api, params: Params, invoice: str) -> dict[str, Any]:
     return found
 
 
-def _preview(
-    api: Api,
-    subscription_id: Any,
-    customer_id: Any,
-    items: Any,
-    proration_behavior: Any,
-    proration_date: Any,
-) -> dict[str, Any]:
-    if subscription_id:
-        sub = api.state.get("subscription", subscription_id, param="subscription")
-    elif customer_id:
-        customer = api.state.get("customer", customer_id, param="customer")
-        sub = next(
-            (
-                s
-                for s in api.state.all("subscription")
-                if s["customer"] == customer["id"]
-                and s["status"] not in ("canceled", "incomplete_expired")
-            ),
-            None,
+@route("POST", "/v1/invoices/create_preview")
+def invoice_create_preview(api: Api, params: Params) -> dict[str, Any]:
+    """The invoice a subscription will make next, or that a change to it would make.
+
+    Since API version 2025-03-31.basil a preview names what it previews: a customer alone
+    (Stripe's old "next invoice across all their subscriptions") is refused. A subscription
+    with nothing more to invoice is Stripe's 404 ``invoice_upcoming_none``.
+    """
+    details = params.get("subscription_details") or {}
+    if not isinstance(details, dict):
+        raise InvalidParameter("Invalid object", param="subscription_details")
+    items = as_list(details.get("items"), "subscription_details[items]")
+    named = ("subscription", "schedule", "invoice_items")
+    schedule_phases = (params.get("schedule_details") or {}).get("phases")
+    if not (items or schedule_phases or any(params.get(key) for key in named)):
+        raise InvalidParameter(
+            "You must provide at least one of: `subscription`, `schedule`, "
+            "`subscription_details.items`, `schedule_details.phases`, `invoice_items`."
         )
-        if sub is None:
-            raise StripeApiError(
-                "No upcoming invoices for customer: " + customer_id, code="invoice_upcoming_none"
-            )
-    else:
-        raise MissingParam("customer")
+    if not params.get("subscription"):
+        raise InvalidParameter(
+            "The simulator previews existing subscriptions only: pass `subscription`.",
+            param="subscription",
+        )
+    sub = api.state.get("subscription", params["subscription"], param="subscription")
+    if params.get("customer") and params["customer"] != sub["customer"]:
+        api.state.get("customer", params["customer"], param="customer")
+        raise InvalidRequest(
+            f"The subscription {sub['id']} does not belong to customer {params['customer']}.",
+            param="subscription",
+        )
+    ending = sub["cancel_at_period_end"] and not items and not sub["_pending_items"]
+    if sub["status"] in ENDED or ending:
+        raise UpcomingNone(sub["customer"])
+    proration_date = details.get("proration_date")
     at = (
-        as_int(proration_date, "proration_date")
+        as_int(proration_date, "subscription_details[proration_date]")
         if proration_date
         else api.billing.now(sub["customer"])
     )
-    behavior = proration_behavior or "create_prorations"
-    return api.billing.preview(sub, as_list(items, "items"), at=at, proration_behavior=behavior)
-
-
-@route("POST", "/v1/invoices/create_preview")
-def invoice_create_preview(api: Api, params: Params) -> dict[str, Any]:
-    details = params.get("subscription_details") or {}
-    return _preview(
-        api,
-        params.get("subscription"),
-        params.get("customer"),
-        details.get("items"),
-        details.get("proration_behavior"),
-        details.get("proration_date"),
-    )
-
-
-@route("GET", "/v1/invoices/upcoming")
-def invoice_upcoming(api: Api, params: Params) -> dict[str, Any]:
-    return _preview(
-        api,
-        params.get("subscription"),
-        params.get("customer"),
-        params.get("subscription_items"),
-        params.get("subscription_proration_behavior"),
-        params.get("subscription_proration_date"),
-    )
+    behavior = details.get("proration_behavior") or "create_prorations"
+    return api.billing.preview(sub, items, at=at, proration_behavior=behavior)
