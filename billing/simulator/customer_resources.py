@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import cards, objects
-from .errors import InvalidParameter, InvalidRequest, MissingParam
+from .errors import CardDeclined, InvalidParameter, InvalidRequest, MissingParam
 from .events import previous_attributes
 from .forms import as_metadata, merge_metadata
 from .routing import route
@@ -35,6 +35,17 @@ def customer_create(api: Api, params: Params) -> dict[str, Any]:
     clock_id = params.get("test_clock")
     if clock_id:
         api.state.get("test_helpers.test_clock", clock_id, param="test_clock")
+    metadata = as_metadata(params.get("metadata"))
+    pm_ref = params.get("payment_method")
+    default_ref = (params.get("invoice_settings") or {}).get("default_payment_method")
+    source = params.get("source")
+    if source and (not isinstance(source, str) or source not in cards.TEST_TOKENS):
+        raise InvalidRequest(f"No such token: '{source}'", code="resource_missing", param="source")
+    # Stripe checks the cards before it creates anything: a declined one creates no customer.
+    for reference in (source, pm_ref, default_ref):
+        refusal = api.billing.attach_refusal(reference)
+        if refusal is not None:
+            raise CardDeclined(decline=refusal)
     customer = objects.customer(created=0, params=params, test_clock=clock_id or None)
     at = (
         api.billing.now()
@@ -42,11 +53,14 @@ def customer_create(api: Api, params: Params) -> dict[str, Any]:
         else api.state.get("test_helpers.test_clock", clock_id)["frozen_time"]
     )
     customer["created"] = at
-    customer["metadata"] = as_metadata(params.get("metadata"))
+    customer["metadata"] = metadata
     api.state.add(customer)
     api.billing.emit("customer.created", customer, at=at)
-    pm_ref = params.get("payment_method")
-    default_ref = (params.get("invoice_settings") or {}).get("default_payment_method")
+    if source:
+        # Legacy sources are not simulated: the card pays the customer's invoices as its
+        # default source would, and is listed among its payment methods.
+        pm = api.billing.payment_method_for(source, customer, at=at, param="source")
+        customer["_source_payment_method"] = pm["id"]
     if pm_ref:
         pm = api.billing.payment_method_for(pm_ref, customer, at=at, param="payment_method")
         if default_ref == pm_ref:

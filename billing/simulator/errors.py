@@ -89,18 +89,25 @@ class CardDeclined(StripeApiError):
     status = 402
     error_type = "card_error"
 
-    def __init__(self, *, charge_id: str | None = None, payment_method: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        charge_id: str | None = None,
+        payment_method: Any = None,
+        decline: tuple[str, str, str] | None = None,
+    ) -> None:
+        """``decline`` is the card's (code, decline_code, message); a generic decline without."""
+        code, decline_code, message = decline or (
+            "card_declined",
+            "generic_decline",
+            "Your card was declined.",
+        )
         extra: dict[str, Any] = {}
         if charge_id:
             extra["charge"] = charge_id
         if payment_method is not None:
             extra["payment_method"] = payment_method
-        super().__init__(
-            "Your card was declined.",
-            code="card_declined",
-            decline_code="generic_decline",
-            extra=extra,
-        )
+        super().__init__(message, code=code, decline_code=decline_code, extra=extra)
 
 
 class IdempotencyMismatch(StripeApiError):

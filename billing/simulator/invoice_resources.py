@@ -67,15 +67,16 @@ def invoice_pay(api: Api, params: Params, invoice: str) -> dict[str, Any]:
     customer = api.state.get("customer", found["customer"])
     at = api.billing.now(customer["id"])
     pm = (
-        api.billing.payment_method_for(
-            params["payment_method"], customer, at=at, param="payment_method"
-        )
+        api.billing.paying_method(params["payment_method"], customer, at=at, param="payment_method")
         if params.get("payment_method")
         else None
     )
     if not api.billing.pay_open_invoice(found, at=at, pm=pm):
         # Stripe answers a failed /pay with the card error; the failure is already recorded.
-        raise CardDeclined(payment_method=pm and pm["id"])
+        charged = pm or api.billing.charging_method(None, customer)
+        raise CardDeclined(
+            payment_method=charged and charged["id"], decline=charged and charged.get("_decline")
+        )
     return found
 
 

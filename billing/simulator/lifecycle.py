@@ -53,19 +53,29 @@ class Billing(Invoicing, Renewals, Updates):
     # -- payment methods -------------------------------------------------------------------
 
     def payment_method_for(
-        self, reference: Any, customer: dict[str, Any] | None, *, at: int, param: str
+        self,
+        reference: Any,
+        customer: dict[str, Any] | None,
+        *,
+        at: int,
+        param: str,
+        attach: bool = True,
     ) -> dict[str, Any]:
-        """A payment method by id, test id (``pm_card_visa``) or token, attached if asked."""
+        """A payment method by id, test id (``pm_card_visa``) or token, attached to ``customer``
+        unless ``attach`` is false. Attaching a card that Stripe refuses is a card error."""
         if not isinstance(reference, str) or not reference:
             raise InvalidRequest("Invalid payment method", param=param)
         test_card = cards.TEST_TOKENS.get(reference, reference)
         if test_card in cards.TEST_CARDS:
+            refusal = self.attach_refusal(test_card)
+            if attach and customer is not None and refusal is not None:
+                raise CardDeclined(decline=refusal)
             pm = self.state.add(
                 objects.payment_method(created=at, test_card=test_card, customer_id=None)
             )
         else:
             pm = self.state.get("payment_method", reference, param=param)
-        if customer is not None and pm["customer"] != customer["id"]:
+        if attach and customer is not None and pm["customer"] != customer["id"]:
             if pm["customer"] is not None:
                 raise InvalidRequest(
                     f"The payment method you provided has already been attached to a "
@@ -75,7 +85,30 @@ class Billing(Invoicing, Renewals, Updates):
             self.attach(pm, customer, at=at)
         return pm
 
+    def attach_refusal(self, reference: Any) -> tuple[str, str, str] | None:
+        """How Stripe refuses to attach this card, if it does: it checks a card when it is
+        attached, and the declining test cards fail then (``pm_card_chargeCustomerFail`` is
+        the one that attaches and fails its charges)."""
+        if not isinstance(reference, str):
+            return None
+        card = cards.TEST_CARDS.get(cards.TEST_TOKENS.get(reference, reference))
+        if card is not None:
+            return card["decline"] if card["attach_declines"] else None
+        found = self.state.find("payment_method", reference)
+        return found.get("_decline") if found and found.get("_attach_declines") else None
+
+    def paying_method(
+        self, reference: Any, customer: dict[str, Any], *, at: int, param: str
+    ) -> dict[str, Any]:
+        """The card a payment is made with: attached to the customer if Stripe would attach
+        it, else used once, so that its decline is the payment's."""
+        attach = self.attach_refusal(reference) is None
+        return self.payment_method_for(reference, customer, at=at, param=param, attach=attach)
+
     def attach(self, pm: dict[str, Any], customer: dict[str, Any], *, at: int) -> None:
+        refusal = self.attach_refusal(pm["id"])
+        if refusal is not None:
+            raise CardDeclined(decline=refusal)
         pm["customer"] = customer["id"]
         self.state.mark_dirty()
         self.emit("payment_method.attached", pm, at=at)
@@ -92,10 +125,13 @@ class Billing(Invoicing, Renewals, Updates):
     def charging_method(
         self, sub: dict[str, Any] | None, customer: dict[str, Any]
     ) -> dict[str, Any] | None:
-        """Stripe charges the subscription's default method, else the customer's."""
-        pm_id = (sub or {}).get("default_payment_method") or customer["invoice_settings"][
-            "default_payment_method"
-        ]
+        """Stripe charges the subscription's default method, else the customer's (its default
+        payment method, else the card given as its ``source``)."""
+        pm_id = (
+            (sub or {}).get("default_payment_method")
+            or customer["invoice_settings"]["default_payment_method"]
+            or customer.get("_source_payment_method")
+        )
         return self.state.find("payment_method", pm_id) if pm_id else None
 
     @staticmethod

@@ -279,6 +279,8 @@ def payment_method(
         "type": "card",
         "_test_card": test_card,
         "_declines": card["declines"],
+        "_decline": card["decline"],
+        "_attach_declines": card["attach_declines"],
     }
 
 

@@ -469,7 +469,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             return
         customer = self.api.state.get("customer", invoice["customer"])
         at = self.api.billing.now(customer["id"])
-        pm = self.api.billing.payment_method_for(
+        pm = self.api.billing.paying_method(
             form.get("card", "pm_card_visa"), customer, at=at, param="card"
         )
         paid = self.api.billing.pay_open_invoice(invoice, at=at, pm=pm)

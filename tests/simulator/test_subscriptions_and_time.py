@@ -186,11 +186,18 @@ def test_portal_actions_switch_plan_cancel_resume_and_replace_card(stripe_client
     assert stripe_client.v1.subscriptions.retrieve(sub.id).cancel_at_period_end
     act(action="resume", subscription=sub.id)
     assert not stripe_client.v1.subscriptions.retrieve(sub.id).cancel_at_period_end
-    act(action="update_card", card="pm_card_chargeDeclined")
+    refused = requests.post(
+        portal.url,
+        data={"action": "update_card", "card": "pm_card_chargeDeclined"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert refused.status_code == 402 and "Your card was declined." in refused.text
+    act(action="update_card", card="pm_card_chargeCustomerFail")
     sub = stripe_client.v1.subscriptions.retrieve(
         sub.id, params={"expand": ["default_payment_method"]}
     )
-    assert sub.default_payment_method.card.last4 == "0002"
+    assert sub.default_payment_method.card.last4 == "0341"
 
 
 def test_hosted_invoice_page_and_pdf(stripe_client):
