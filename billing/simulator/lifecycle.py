@@ -9,7 +9,7 @@ from typing import Any
 
 from . import billing_objects, cards, objects
 from .clock import add_interval, system_time
-from .errors import CardDeclined, InvalidRequest, MissingParam
+from .errors import CardDeclined, InvalidRequest, MissingParam, StripeApiError
 from .events import EventLog, HeldEvent, previous_attributes
 from .forms import as_int
 from .ids import new_id
@@ -17,6 +17,21 @@ from .invoicing import Invoicing, Outcome
 from .renewals import Renewals
 from .store import State
 from .updates import Updates
+
+
+class NoPaymentMethod(StripeApiError):
+    """Stripe's answer to a subscription that must charge a customer who has no way to pay."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This customer has no attached payment source or default payment method. Please "
+            "consider adding a default payment method. For more information, visit "
+            "https://stripe.com/docs/billing/subscriptions/payment-methods-setting"
+            "#payment-method-priority.",
+            code="resource_missing",
+        )
 
 
 class Billing(Invoicing, Renewals, Updates):
@@ -199,12 +214,22 @@ class Billing(Invoicing, Renewals, Updates):
         interval, count = intervals.pop()
         currency = prices[0][0]["currency"]
         pm = self.charging_method({"default_payment_method": default_payment_method}, customer)
+        due = sum(price["unit_amount"] * quantity for price, quantity in prices)
+        if (
+            pm is None
+            and not trial_days
+            and due + customer["balance"] > 0
+            and payment_behavior != "default_incomplete"
+        ):
+            # Stripe refuses to start a subscription it is told to charge at once with nothing
+            # to charge; default_incomplete leaves the first invoice open for a method instead.
+            raise NoPaymentMethod()
         if (
             payment_behavior == "error_if_incomplete"
             and not trial_days
             and not self.would_succeed(pm, outcome)
         ):
-            raise CardDeclined(payment_method=pm and pm["id"])
+            raise CardDeclined(payment_method=pm and pm["id"], decline=pm and pm.get("_decline"))
         sub = billing_objects.subscription(
             subscription_id=subscription_id or new_id("sub"),
             customer_id=customer["id"],

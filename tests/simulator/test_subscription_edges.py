@@ -1,0 +1,75 @@
+"""Subscriptions at Stripe's edges: no way to pay under each payment_behavior."""
+
+from __future__ import annotations
+
+import pytest
+import stripe
+
+from tests.simulator.helpers import create_catalogue, event_types
+
+NO_METHOD = "This customer has no attached payment source or default payment method."
+
+
+def _create(client, customer, price, **params):
+    return client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": price.id}], **params}
+    )
+
+
+@pytest.mark.parametrize("behavior", [None, "allow_incomplete", "error_if_incomplete"])
+def test_a_subscription_that_must_charge_a_customer_without_a_payment_method_is_refused(
+    stripe_client, behavior
+):
+    prices = create_catalogue(stripe_client)
+    customer = stripe_client.v1.customers.create(params={"email": "a@example.com"})
+    extra = {"payment_behavior": behavior} if behavior else {}
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        _create(stripe_client, customer, prices["pro_monthly"], **extra)
+    assert refused.value.http_status == 400 and refused.value.code == "resource_missing"
+    assert refused.value.user_message.startswith(NO_METHOD)
+    assert stripe_client.v1.subscriptions.list(params={"status": "all"}).data == []
+    assert stripe_client.v1.invoices.list().data == []
+
+
+def test_default_incomplete_leaves_the_first_invoice_open_without_trying_to_charge(
+    stripe_client,
+):
+    prices = create_catalogue(stripe_client)
+    customer = stripe_client.v1.customers.create(params={"email": "a@example.com"})
+    sub = _create(
+        stripe_client, customer, prices["pro_monthly"], payment_behavior="default_incomplete"
+    )
+    invoice = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
+    assert sub.status == "incomplete"
+    assert (invoice.status, invoice.attempt_count, invoice.attempted) == ("open", 0, False)
+    assert stripe_client.v1.charges.list().data == []
+    assert "invoice.payment_failed" not in event_types(stripe_client)
+
+
+def test_a_trial_needs_no_payment_method(stripe_client):
+    prices = create_catalogue(stripe_client)
+    customer = stripe_client.v1.customers.create(params={"email": "a@example.com"})
+    sub = _create(stripe_client, customer, prices["pro_monthly"], trial_period_days=14)
+    assert sub.status == "trialing"
+
+
+def test_a_card_that_declines_makes_allow_incomplete_incomplete_and_error_if_incomplete_402(
+    stripe_client,
+):
+    prices = create_catalogue(stripe_client)
+    customer = stripe_client.v1.customers.create(
+        params={
+            "payment_method": "pm_card_chargeCustomerFail",
+            "invoice_settings": {"default_payment_method": "pm_card_chargeCustomerFail"},
+        }
+    )
+    with pytest.raises(stripe.CardError) as declined:
+        _create(
+            stripe_client, customer, prices["pro_monthly"], payment_behavior="error_if_incomplete"
+        )
+    assert (declined.value.http_status, declined.value.code) == (402, "card_declined")
+    sub = _create(stripe_client, customer, prices["pro_monthly"])
+    invoice = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
+    assert sub.status == "incomplete"
+    assert (invoice.status, invoice.attempt_count) == ("open", 1)
+    assert "invoice.payment_failed" in event_types(stripe_client)
