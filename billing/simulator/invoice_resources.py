@@ -87,6 +87,7 @@ def invoice_void(api: Api, params: Params, invoice: str) -> dict[str, Any]:
         raise InvalidRequest("You can only void open invoices.")
     at = api.billing.now(found["customer"])
     found["status"] = "void"
+    found["auto_advance"] = False
     found["next_payment_attempt"] = None
     found["status_transitions"]["voided_at"] = at
     api.billing.emit("invoice.voided", found, at=at)

@@ -399,7 +399,10 @@ class Billing(Invoicing, Renewals, Updates):
         else:
             self.cancel_subscription(sub, at=at, reason="payment_failed")
 
-    def renew(self, sub: dict[str, Any], *, at: int, outcome: Outcome) -> None:
+    def renew(self, sub: dict[str, Any], *, at: int) -> None:
+        """A period ends: the next begins and its invoice is drafted. Stripe finalizes and
+        collects it about an hour later (``automatically_finalizes_at``), when
+        `Renewals.run_until` reaches that moment."""
         customer = self.state.get("customer", sub["customer"])
         before = copy.deepcopy(sub)
         for item in sub["items"]["data"]:
@@ -412,12 +415,8 @@ class Billing(Invoicing, Renewals, Updates):
                 recurring["interval_count"],
                 anchor_day=None,
             )
-        was_trialing = sub["status"] == "trialing"
-        if was_trialing:
+        if sub["status"] == "trialing":
             sub["status"] = "active"
-        self.emit(
-            "customer.subscription.updated", sub, at=at, previous=previous_attributes(before, sub)
-        )
         first = sub["items"]["data"][0]
         lines = list(sub["_pending_items"]) + [
             self.item_line(sub, item, item["current_period_start"], item["current_period_end"])
@@ -433,8 +432,9 @@ class Billing(Invoicing, Renewals, Updates):
             period_start=before["items"]["data"][0]["current_period_start"],
             period_end=first["current_period_start"],
         )
-        paid = self.open_and_collect(invoice, customer, sub, at=at, outcome=outcome, retries=True)
-        if paid and sub["status"] in ("past_due", "unpaid"):
-            self._set_status(sub, "active", at=at)
-        elif not paid:
-            self._set_status(sub, "past_due", at=at)
+        self.state.add(invoice)
+        sub["latest_invoice"] = invoice["id"]
+        self.emit(
+            "customer.subscription.updated", sub, at=at, previous=previous_attributes(before, sub)
+        )
+        self.emit("invoice.created", invoice, at=at)

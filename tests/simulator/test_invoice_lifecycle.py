@@ -1,4 +1,5 @@
-"""Invoices as Stripe runs them: previews that refuse what Stripe's current API refuses."""
+"""Invoices as Stripe runs them: renewal drafts finalized an hour later, and previews that
+refuse what Stripe's current API refuses."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import requests
 import stripe
 
 from billing.simulator import DEMO_SECRET_KEY
-from tests.simulator.helpers import create_catalogue
+from tests.simulator.helpers import checkout, create_catalogue, event_types
+
+HOUR = 3600
 
 
 def _clocked(client, prices, card="pm_card_visa"):
@@ -23,6 +26,72 @@ def _clocked(client, prices, card="pm_card_visa"):
         params={"customer": customer.id, "items": [{"price": prices["pro_monthly"].id}]}
     )
     return clock, customer, sub
+
+
+def _events_of(client, invoice_id):
+    events = client.v1.events.list(params={"limit": 100}).data
+    return [e.type for e in reversed(events) if e.data.object.id == invoice_id]
+
+
+def test_a_renewal_invoice_is_a_draft_for_an_hour_then_finalized_and_paid(stripe_client):
+    prices = create_catalogue(stripe_client)
+    clock, _, sub = _clocked(stripe_client, prices)
+    end = sub["items"].data[0].current_period_end
+
+    advance = stripe_client.v1.test_helpers.test_clocks.advance
+    advance(clock.id, params={"frozen_time": end + 60})
+    renewed = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert renewed.status == "active" and renewed.latest_invoice != sub.latest_invoice
+    assert renewed["items"].data[0].current_period_start == end
+    draft = stripe_client.v1.invoices.retrieve(renewed.latest_invoice)
+    assert (draft.status, draft.billing_reason, draft.auto_advance) == (
+        "draft",
+        "subscription_cycle",
+        True,
+    )
+    assert draft.automatically_finalizes_at == draft.created + HOUR == end + HOUR
+    assert draft.number is None and draft.attempt_count == 0
+    assert _events_of(stripe_client, draft.id) == ["invoice.created"]
+
+    advance(clock.id, params={"frozen_time": end + HOUR - 1})
+    assert stripe_client.v1.invoices.retrieve(draft.id).status == "draft"
+
+    advance(clock.id, params={"frozen_time": end + HOUR + 60})
+    paid = stripe_client.v1.invoices.retrieve(draft.id)
+    assert paid.status == "paid" and paid.number and paid.amount_paid == 4900
+    assert paid.status_transitions.finalized_at == end + HOUR == paid.status_transitions.paid_at
+    assert paid.automatically_finalizes_at is None and paid.auto_advance is False
+    assert _events_of(stripe_client, draft.id) == [
+        "invoice.created",
+        "invoice.finalized",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+    ]
+
+
+def test_sim_advance_short_of_the_hour_leaves_the_draft_and_past_it_charges(sim, stripe_client):
+    prices = create_catalogue(stripe_client)
+    session, _ = checkout(stripe_client, prices["pro_monthly"].id)
+    end = stripe_client.v1.subscriptions.retrieve(session.subscription)["items"].data[0]
+    now = requests.get(f"{sim.url}/_sim/time", timeout=5).json()["now"]
+
+    sim.advance((end.current_period_end - now + HOUR / 2) / 86400, payment="fail")
+    sub = stripe_client.v1.subscriptions.retrieve(session.subscription)
+    assert sub.status == "active"
+    assert stripe_client.v1.invoices.retrieve(sub.latest_invoice).status == "draft"
+    assert "invoice.payment_failed" not in event_types(stripe_client)
+
+    sim.advance(1 / 24, payment="fail")
+    sub = stripe_client.v1.subscriptions.retrieve(session.subscription)
+    failed = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
+    assert sub.status == "past_due"
+    assert (failed.status, failed.attempt_count) == ("open", 1) and failed.next_payment_attempt
+    assert event_types(stripe_client)[-4:] == [
+        "invoice.finalized",
+        "charge.failed",
+        "invoice.payment_failed",
+        "customer.subscription.updated",
+    ]
 
 
 def _upcoming_none(client, customer, sub):
