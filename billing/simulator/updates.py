@@ -225,9 +225,10 @@ class Updates:
                 pending_emits.append(("invoice", invoice))
             else:
                 sub["_pending_items"].extend(plan.proration_lines)
-        self.emit(
-            "customer.subscription.updated", sub, at=at, previous=previous_attributes(before, sub)
-        )
+        changes = previous_attributes(before, sub)
+        if changes:
+            # Stripe sends no event for an update that changed nothing.
+            self.emit("customer.subscription.updated", sub, at=at, previous=changes)
         for _, invoice in pending_emits:
             paid = self.open_and_collect(invoice, customer, sub, at=at, outcome=None, retries=True)
             if not paid and sub["status"] == "active":
@@ -236,6 +237,8 @@ class Updates:
         return sub
 
     def _set_cancel_at_period_end(self, sub: dict[str, Any], value: bool, *, at: int) -> None:
+        if sub["cancel_at_period_end"] == value:
+            return
         sub["cancel_at_period_end"] = value
         if value:
             sub["cancel_at"] = self.period_end(sub)

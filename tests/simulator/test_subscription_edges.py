@@ -1,4 +1,5 @@
-"""Subscriptions at Stripe's edges: no way to pay under each payment_behavior."""
+"""Subscriptions at Stripe's edges: no way to pay under each payment_behavior, and updates that
+change nothing."""
 
 from __future__ import annotations
 
@@ -73,3 +74,43 @@ def test_a_card_that_declines_makes_allow_incomplete_incomplete_and_error_if_inc
     assert sub.status == "incomplete"
     assert (invoice.status, invoice.attempt_count) == ("open", 1)
     assert "invoice.payment_failed" in event_types(stripe_client)
+
+
+def test_an_update_that_changes_nothing_sends_no_event(stripe_client):
+    prices = create_catalogue(stripe_client)
+    customer = stripe_client.v1.customers.create(params={"payment_method": "pm_card_visa"})
+    pm = stripe_client.v1.payment_methods.list(params={"customer": customer.id}).data[0]
+    sub = _create(
+        stripe_client,
+        customer,
+        prices["pro_monthly"],
+        default_payment_method=pm.id,
+        metadata={"tenant": "acme"},
+    )
+    item = sub["items"].data[0]
+
+    def updates() -> int:
+        return event_types(stripe_client).count("customer.subscription.updated")
+
+    before = updates()
+    for same in (
+        {"metadata": {"tenant": "acme"}},
+        {"cancel_at_period_end": False},
+        {"default_payment_method": pm.id},
+        {"items": [{"id": item.id, "price": prices["pro_monthly"].id}]},
+        {"proration_behavior": "none"},
+    ):
+        unchanged = stripe_client.v1.subscriptions.update(sub.id, params=same)
+        assert unchanged.to_dict() == stripe_client.v1.subscriptions.retrieve(sub.id).to_dict()
+    assert updates() == before
+
+    stripe_client.v1.subscriptions.update(sub.id, params={"cancel_at_period_end": True})
+    stripe_client.v1.subscriptions.update(sub.id, params={"cancel_at_period_end": True})
+    assert updates() == before + 1
+    event = stripe_client.v1.events.list(params={"type": "customer.subscription.updated"}).data[0]
+    assert event.data.previous_attributes.to_dict() == {
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+    }
