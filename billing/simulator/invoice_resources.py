@@ -1,11 +1,11 @@
-"""API handlers for invoices: retrieve, list, pay, void and preview."""
+"""API handlers for invoices: create, finalize, pay, void, list and preview."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import CardDeclined, InvalidParameter, InvalidRequest, StripeApiError
-from .forms import as_int, as_list
+from .errors import CardDeclined, InvalidParameter, InvalidRequest, MissingParam, StripeApiError
+from .forms import as_bool, as_int, as_list, as_metadata
 from .routing import route
 from .store import filter_created, paginate
 
@@ -23,6 +23,90 @@ class UpcomingNone(StripeApiError):
         super().__init__(
             f"No upcoming invoices for customer: {customer_id}", code="invoice_upcoming_none"
         )
+
+
+@route("POST", "/v1/invoices")
+def invoice_create(api: Api, params: Params) -> dict[str, Any]:
+    """A one-off draft invoice for a customer. As in Stripe's current API it takes the pending
+    invoice items (here: a subscription's prorations not yet invoiced) only with
+    ``pending_invoice_items_behavior=include``, and advances by itself only with
+    ``auto_advance=true``."""
+    if not params.get("customer"):
+        raise MissingParam("customer")
+    behavior = params.get("pending_invoice_items_behavior", "exclude")
+    if behavior not in ("include", "exclude"):
+        raise InvalidParameter(
+            f"Invalid pending_invoice_items_behavior: {behavior}",
+            param="pending_invoice_items_behavior",
+        )
+    collection = params.get("collection_method", "charge_automatically")
+    if collection not in ("charge_automatically", "send_invoice"):
+        raise InvalidParameter(
+            f"Invalid collection_method: {collection}", param="collection_method"
+        )
+    auto_advance = as_bool(params.get("auto_advance", False), "auto_advance")
+    days_until_due = (
+        as_int(params["days_until_due"], "days_until_due") if "days_until_due" in params else None
+    )
+    if collection == "send_invoice" and days_until_due is None and "due_date" not in params:
+        raise MissingParam("days_until_due")
+    metadata = as_metadata(params.get("metadata"))
+    customer = api.state.get("customer", params["customer"], param="customer")
+    sub = None
+    if params.get("subscription"):
+        sub = api.state.get("subscription", params["subscription"], param="subscription")
+        if sub["customer"] != customer["id"]:
+            raise InvalidRequest(
+                f"The subscription {sub['id']} does not belong to customer {customer['id']}.",
+                param="subscription",
+            )
+    at = api.billing.now(customer["id"])
+    lines: list[dict[str, Any]] = []
+    if behavior == "include":
+        for owned in api.state.all("subscription"):
+            if owned["customer"] == customer["id"] and (sub is None or owned is sub):
+                lines += owned["_pending_items"]
+                owned["_pending_items"] = []
+    invoice = api.billing.new_invoice(
+        customer, sub, "manual", lines, at=at, period_start=at, period_end=at
+    )
+    invoice.update(
+        auto_advance=auto_advance,
+        automatically_finalizes_at=at + 3600 if auto_advance else None,
+        collection_method=collection,
+        description=params.get("description") or None,
+        metadata=metadata,
+    )
+    if not lines:
+        invoice["currency"] = str(params.get("currency") or customer["currency"] or "usd").lower()
+    if collection == "send_invoice":
+        invoice["due_date"] = (
+            as_int(params["due_date"], "due_date")
+            if "due_date" in params
+            else at + (days_until_due or 0) * 86400
+        )
+    api.state.add(invoice)
+    api.billing.emit("invoice.created", invoice, at=at)
+    return invoice
+
+
+@route("POST", "/v1/invoices/{invoice}/finalize")
+def invoice_finalize(api: Api, params: Params, invoice: str) -> dict[str, Any]:
+    """Finalize a draft now. A zero invoice is paid at once; with ``auto_advance`` Stripe goes
+    on to collect a charge_automatically one."""
+    found = api.state.get("invoice", invoice)
+    auto_advance = (
+        as_bool(params["auto_advance"], "auto_advance")
+        if "auto_advance" in params
+        else found["auto_advance"]
+    )
+    if found["status"] != "draft":
+        raise InvalidRequest(
+            "This invoice is already finalized, you can't re-finalize a non-draft invoice."
+        )
+    found["auto_advance"] = auto_advance
+    api.billing.finalize_now(found, at=api.billing.now(found["customer"]), outcome=None)
+    return found
 
 
 @route("GET", "/v1/invoices/{invoice}")

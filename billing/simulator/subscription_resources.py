@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 Params = dict[str, Any]
 
+# What an item's create, update or delete passes on to the subscription's update.
+UPDATE_PARAMS = ("proration_behavior", "proration_date", "payment_behavior")
+
 
 @route("POST", "/v1/subscriptions")
 def subscription_create(api: Api, params: Params) -> dict[str, Any]:
@@ -142,12 +145,38 @@ def subscription_item_update(api: Api, params: Params, item: str) -> dict[str, A
     for key in ("price", "quantity", "metadata"):
         if key in params:
             change[key] = params[key]
-    update = {
-        key: params[key]
-        for key in ("proration_behavior", "proration_date", "payment_behavior")
-        if key in params
-    }
+    update = {key: params[key] for key in UPDATE_PARAMS if key in params}
     api.billing.update_subscription(
         sub, {**update, "items": [change]}, at=api.billing.now(sub["customer"])
     )
     return _item_owner(api, item)[1]
+
+
+@route("POST", "/v1/subscription_items")
+def subscription_item_create(api: Api, params: Params) -> dict[str, Any]:
+    """Add an item to a subscription: the same as updating it with one more item."""
+    if not params.get("subscription"):
+        raise MissingParam("subscription")
+    if not params.get("price"):
+        raise MissingParam("price")
+    sub = api.state.get("subscription", params["subscription"], param="subscription")
+    known = {item["id"] for item in sub["items"]["data"]}
+    change = {key: params[key] for key in ("price", "quantity", "metadata") if key in params}
+    update = {key: params[key] for key in UPDATE_PARAMS if key in params}
+    api.billing.update_subscription(
+        sub, {**update, "items": [change]}, at=api.billing.now(sub["customer"])
+    )
+    return next(item for item in sub["items"]["data"] if item["id"] not in known)
+
+
+@route("DELETE", "/v1/subscription_items/{item}")
+def subscription_item_delete(api: Api, params: Params, item: str) -> dict[str, Any]:
+    """Remove an item from its subscription (never the last one: cancel the subscription)."""
+    sub, _ = _item_owner(api, item)
+    update = {key: params[key] for key in UPDATE_PARAMS if key in params}
+    api.billing.update_subscription(
+        sub,
+        {**update, "items": [{"id": item, "deleted": "true"}]},
+        at=api.billing.now(sub["customer"]),
+    )
+    return {"id": item, "object": "subscription_item", "deleted": True}

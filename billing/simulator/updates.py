@@ -74,6 +74,7 @@ class Updates:
                     created=at,
                     period_start=first["current_period_start"],
                     period_end=first["current_period_end"],
+                    metadata=merge_metadata({}, change.get("metadata")),
                 )
                 new_items.append(added)
                 changed.append((None, added))

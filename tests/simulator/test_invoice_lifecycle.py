@@ -1,5 +1,5 @@
-"""Invoices as Stripe runs them: renewal drafts finalized an hour later, and previews that
-refuse what Stripe's current API refuses."""
+"""Invoices as Stripe runs them: renewal drafts finalized an hour later, one-off drafts made and
+finalized through the API, and previews that refuse what Stripe's current API refuses."""
 
 from __future__ import annotations
 
@@ -92,6 +92,70 @@ def test_sim_advance_short_of_the_hour_leaves_the_draft_and_past_it_charges(sim,
         "invoice.payment_failed",
         "customer.subscription.updated",
     ]
+
+
+def test_a_one_off_draft_takes_pending_items_only_when_asked_and_is_finalized_on_request(
+    stripe_client,
+):
+    prices = create_catalogue(stripe_client)
+    _, customer, sub = _clocked(stripe_client, prices)
+    item = sub["items"].data[0]
+    stripe_client.v1.subscriptions.update(
+        sub.id, params={"items": [{"id": item.id, "price": prices["enterprise_monthly"].id}]}
+    )
+
+    empty = stripe_client.v1.invoices.create(params={"customer": customer.id})
+    assert (empty.status, empty.billing_reason, empty.total) == ("draft", "manual", 0)
+    assert empty.auto_advance is False and empty.automatically_finalizes_at is None
+    assert stripe_client.v1.invoices.finalize_invoice(empty.id).status == "paid"
+
+    invoice = stripe_client.v1.invoices.create(
+        params={
+            "customer": customer.id,
+            "subscription": sub.id,
+            "pending_invoice_items_behavior": "include",
+            "metadata": {"reason": "upgrade"},
+        }
+    )
+    assert invoice.status == "draft" and invoice.metadata["reason"] == "upgrade"
+    assert invoice.parent.subscription_details.subscription == sub.id
+    assert all(line.parent.type == "invoice_item_details" for line in invoice.lines.data)
+    assert invoice.total == sum(line.amount for line in invoice.lines.data) > 0
+    assert "invoice.created" in _events_of(stripe_client, invoice.id)
+
+    final = stripe_client.v1.invoices.finalize_invoice(invoice.id)
+    assert final.status == "open" and final.number and final.hosted_invoice_url
+    assert final.attempt_count == 0  # auto_advance false: collecting is the caller's call
+    assert stripe_client.v1.invoices.pay(invoice.id).status == "paid"
+    with pytest.raises(stripe.InvalidRequestError) as again:
+        stripe_client.v1.invoices.finalize_invoice(invoice.id)
+    assert "already finalized" in again.value.user_message
+    # The prorations were taken: the next renewal does not bill them again.
+    preview = stripe_client.v1.invoices.create_preview(params={"subscription": sub.id})
+    assert all(line.parent.type != "invoice_item_details" for line in preview.lines.data)
+
+
+def test_an_automatically_advancing_one_off_invoice_is_charged_when_finalized(stripe_client):
+    prices = create_catalogue(stripe_client)
+    clock, customer, sub = _clocked(stripe_client, prices)
+    stripe_client.v1.subscriptions.update(
+        sub.id,
+        params={
+            "items": [{"id": sub["items"].data[0].id, "price": prices["enterprise_monthly"].id}]
+        },
+    )
+    invoice = stripe_client.v1.invoices.create(
+        params={
+            "customer": customer.id,
+            "pending_invoice_items_behavior": "include",
+            "auto_advance": True,
+        }
+    )
+    assert invoice.automatically_finalizes_at == invoice.created + HOUR
+    stripe_client.v1.test_helpers.test_clocks.advance(
+        clock.id, params={"frozen_time": invoice.created + HOUR}
+    )
+    assert stripe_client.v1.invoices.retrieve(invoice.id).status == "paid"
 
 
 def _upcoming_none(client, customer, sub):

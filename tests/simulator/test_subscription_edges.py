@@ -1,5 +1,5 @@
-"""Subscriptions at Stripe's edges: no way to pay under each payment_behavior, and updates that
-change nothing."""
+"""Subscriptions at Stripe's edges: no way to pay under each payment_behavior, updates that
+change nothing, and items added and removed on their own."""
 
 from __future__ import annotations
 
@@ -114,3 +114,41 @@ def test_an_update_that_changes_nothing_sends_no_event(stripe_client):
         "canceled_at": None,
         "cancellation_details": {"comment": None, "feedback": None, "reason": None},
     }
+
+
+def test_subscription_items_are_added_and_removed_with_prorations(stripe_client):
+    prices = create_catalogue(stripe_client)
+    customer = stripe_client.v1.customers.create(params={"payment_method": "pm_card_visa"})
+    pm = stripe_client.v1.payment_methods.list(params={"customer": customer.id}).data[0]
+    sub = _create(stripe_client, customer, prices["pro_monthly"], default_payment_method=pm.id)
+
+    added = stripe_client.v1.subscription_items.create(
+        params={
+            "subscription": sub.id,
+            "price": prices["enterprise_monthly"].id,
+            "quantity": 2,
+            "metadata": {"seat": "extra"},
+        }
+    )
+    assert added.object == "subscription_item" and added.subscription == sub.id
+    assert (added.price.id, added.quantity, added.metadata.to_dict()) == (
+        prices["enterprise_monthly"].id,
+        2,
+        {"seat": "extra"},
+    )
+    items = stripe_client.v1.subscription_items.list(params={"subscription": sub.id}).data
+    assert {i.id for i in items} == {sub["items"].data[0].id, added.id}
+    assert event_types(stripe_client)[-1] == "customer.subscription.updated"
+    preview = stripe_client.v1.invoices.create_preview(params={"subscription": sub.id})
+    assert any(line.parent.type == "invoice_item_details" for line in preview.lines.data)
+
+    removed = stripe_client.v1.subscription_items.delete(added.id)
+    assert (removed.id, removed.deleted) == (added.id, True)
+    remaining = stripe_client.v1.subscriptions.retrieve(sub.id)["items"].data
+    assert [i.id for i in remaining] == [sub["items"].data[0].id]
+    with pytest.raises(stripe.InvalidRequestError) as last:
+        stripe_client.v1.subscription_items.delete(remaining[0].id)
+    assert last.value.http_status == 400
+    with pytest.raises(stripe.InvalidRequestError) as gone:
+        stripe_client.v1.subscription_items.retrieve(added.id)
+    assert gone.value.http_status == 404
