@@ -25,9 +25,14 @@ class Renewals:
     # -- time passing ----------------------------------------------------------------------
 
     def _on_clock(self, customer_id: str, clock_id: str | None) -> bool:
-        # Deleted customers included: their ended subscriptions must not stop time.
+        """Whether a live customer's objects move with this clock (a deleted customer's
+        subscriptions are canceled and its drafts gone: nothing of theirs is due)."""
         customer = self.state.objects["customer"].get(customer_id)
-        return customer is not None and customer["test_clock"] == clock_id
+        return (
+            customer is not None
+            and not customer.get("_deleted")
+            and customer["test_clock"] == clock_id
+        )
 
     def _next_action(
         self, clock_id: str | None, target: int

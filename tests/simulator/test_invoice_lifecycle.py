@@ -94,6 +94,17 @@ def test_sim_advance_short_of_the_hour_leaves_the_draft_and_past_it_charges(sim,
     ]
 
 
+def test_time_passes_over_a_deleted_customer_and_its_draft(sim, stripe_client):
+    prices = create_catalogue(stripe_client)
+    clock, customer, sub = _clocked(stripe_client, prices)
+    end = sub["items"].data[0].current_period_end
+    advance = stripe_client.v1.test_helpers.test_clocks.advance
+    advance(clock.id, params={"frozen_time": end + 60})
+    stripe_client.v1.customers.delete(customer.id)
+    assert advance(clock.id, params={"frozen_time": end + 2 * HOUR}).status == "ready"
+    assert sim.advance(40)["now"]
+
+
 def test_a_one_off_draft_takes_pending_items_only_when_asked_and_is_finalized_on_request(
     stripe_client,
 ):
