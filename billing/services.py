@@ -5,7 +5,7 @@ tables at once, so the pages show the change before the webhook confirms it.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,14 +38,24 @@ logger = logging.getLogger(__name__)
 def _grace_until(
     facts: SubscriptionFacts, *, extended_until: datetime | None = None
 ) -> datetime | None:
-    """Grace runs from the first failed payment: the creation of the unpaid invoice, as Stripe
-    recorded it, so reprocessing an event never moves it. Staff may have extended it."""
+    """Grace runs from the first failed payment: the finalization of the unpaid invoice, when
+    Stripe first charged it (about an hour after it drafted a renewal), as Stripe recorded it,
+    so reprocessing an event never moves it. Staff may have extended it."""
     if facts.status != SubscriptionStatus.PAST_DUE:
         return None
     invoice = Invoice.objects.filter(id=facts.latest_invoice_id).first()
-    failed_at = invoice.created if invoice and invoice.created else facts.period_start
+    failed_at = _first_charged_at(invoice) or facts.period_start
     grace = (failed_at or timezone.now()) + timedelta(days=settings.BILLING_GRACE_DAYS)
     return max(grace, extended_until) if extended_until else grace
+
+
+def _first_charged_at(invoice: Invoice | None) -> datetime | None:
+    if invoice is None:
+        return None
+    finalized_at = (invoice.stripe_data.get("status_transitions") or {}).get("finalized_at")
+    if finalized_at:
+        return datetime.fromtimestamp(finalized_at, tz=UTC)
+    return invoice.created
 
 
 @transaction.atomic

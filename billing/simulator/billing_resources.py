@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import billing_objects, objects
-from .errors import CardDeclined, InvalidRequest, MissingParam, ResourceMissing, StripeApiError
-from .forms import as_bool, as_int, as_list, as_metadata
+from . import billing_objects, cards, objects
+from .errors import (
+    CardDeclined,
+    InvalidRequest,
+    MissingParam,
+)
+from .forms import as_int, as_list, as_metadata
 from .ids import new_id
 from .param_fields import merge_settings
 from .routing import route
@@ -106,7 +110,7 @@ def checkout_pay(api: Api, session: dict[str, Any], *, test_card: str, email: st
         raise InvalidRequest(f"This Checkout Session is {session['status']}.")
     customer = api.state.find("customer", session["customer"])
     at = api.billing.now(customer and customer["id"])
-    declines = objects.TEST_CARDS[test_card]["declines"]
+    declines = cards.TEST_CARDS[test_card]["declines"]
     if declines:
         # The card is refused before anything is created; the page shows the error.
         session["_last_error"] = "Your card was declined."
@@ -224,266 +228,6 @@ def portal_configuration_create(api: Api, params: Params) -> dict[str, Any]:
     return api.state.add(configuration)
 
 
-# -- subscriptions -------------------------------------------------------------------------
-
-
-@route("POST", "/v1/subscriptions")
-def subscription_create(api: Api, params: Params) -> dict[str, Any]:
-    if not params.get("customer"):
-        raise MissingParam("customer")
-    customer = api.state.get("customer", params["customer"], param="customer")
-    at = api.billing.now(customer["id"])
-    pm_ref = params.get("default_payment_method")
-    pm_id = (
-        api.billing.payment_method_for(pm_ref, customer, at=at, param="default_payment_method")[
-            "id"
-        ]
-        if pm_ref
-        else None
-    )
-    behavior = params.get("payment_behavior", "allow_incomplete")
-    if behavior not in (
-        "allow_incomplete",
-        "error_if_incomplete",
-        "default_incomplete",
-        "pending_if_incomplete",
-    ):
-        raise InvalidRequest(f"Invalid payment_behavior: {behavior}", param="payment_behavior")
-    trial = params.get("trial_period_days")
-    return api.billing.create_subscription(
-        customer,
-        as_list(params.get("items"), "items"),
-        at=at,
-        default_payment_method=pm_id,
-        metadata=as_metadata(params.get("metadata")),
-        trial_days=as_int(trial, "trial_period_days") if trial else None,
-        payment_behavior=behavior,
-        cancel_at_period_end=as_bool(
-            params.get("cancel_at_period_end", False), "cancel_at_period_end"
-        ),
-    )
-
-
-@route("GET", "/v1/subscriptions/{subscription}")
-def subscription_retrieve(api: Api, params: Params, subscription: str) -> dict[str, Any]:
-    return api.state.get("subscription", subscription)
-
-
-@route("POST", "/v1/subscriptions/{subscription}")
-def subscription_update(api: Api, params: Params, subscription: str) -> dict[str, Any]:
-    sub = api.state.get("subscription", subscription)
-    return api.billing.update_subscription(sub, params, at=api.billing.now(sub["customer"]))
-
-
-@route("DELETE", "/v1/subscriptions/{subscription}")
-def subscription_cancel(api: Api, params: Params, subscription: str) -> dict[str, Any]:
-    sub = api.state.get("subscription", subscription)
-    return api.billing.cancel_subscription(
-        sub,
-        at=api.billing.now(sub["customer"]),
-        reason="cancellation_requested",
-        invoice_now=as_bool(params.get("invoice_now", False), "invoice_now"),
-    )
-
-
-@route("POST", "/v1/subscriptions/{subscription}/resume")
-def subscription_resume(api: Api, params: Params, subscription: str) -> dict[str, Any]:
-    api.state.get("subscription", subscription)
-    # Nothing in the simulator pauses a subscription, so there is never one to resume.
-    raise InvalidRequest(
-        "Only paused subscriptions can be resumed; to undo a cancellation at period end, "
-        "update the subscription with cancel_at_period_end=false.",
-        param="subscription",
-    )
-
-
-@route("GET", "/v1/subscriptions")
-def subscription_list(api: Api, params: Params) -> dict[str, Any]:
-    customer = params.get("customer")
-    price = params.get("price")
-    status = params.get("status")
-    clock = params.get("test_clock")
-
-    def keep(sub: dict[str, Any]) -> bool:
-        if customer is not None and sub["customer"] != customer:
-            return False
-        if price is not None and all(i["price"]["id"] != price for i in sub["items"]["data"]):
-            return False
-        if clock is not None and sub["test_clock"] != clock:
-            return False
-        if status in (None, ""):
-            # Stripe leaves canceled subscriptions out unless asked for them.
-            return sub["status"] != "canceled"
-        if status == "all":
-            return True
-        if status == "ended":
-            return sub["status"] in ("canceled", "incomplete_expired")
-        return sub["status"] == status
-
-    items = [sub for sub in api.state.all("subscription") if keep(sub)]
-    return paginate(filter_created(items, params.get("created")), params, "/v1/subscriptions")
-
-
-def _item_owner(api: Api, item_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    for sub in api.state.all("subscription"):
-        for item in sub["items"]["data"]:
-            if item["id"] == item_id:
-                return sub, item
-    raise ResourceMissing("subscription_item", item_id)
-
-
-@route("GET", "/v1/subscription_items")
-def subscription_item_list(api: Api, params: Params) -> dict[str, Any]:
-    if not params.get("subscription"):
-        raise MissingParam("subscription")
-    sub = api.state.get("subscription", params["subscription"], param="subscription")
-    return paginate(
-        sub["items"]["data"], params, f"/v1/subscription_items?subscription={sub['id']}"
-    )
-
-
-@route("GET", "/v1/subscription_items/{item}")
-def subscription_item_retrieve(api: Api, params: Params, item: str) -> dict[str, Any]:
-    return _item_owner(api, item)[1]
-
-
-@route("POST", "/v1/subscription_items/{item}")
-def subscription_item_update(api: Api, params: Params, item: str) -> dict[str, Any]:
-    sub, _ = _item_owner(api, item)
-    change = {"id": item}
-    for key in ("price", "quantity", "metadata"):
-        if key in params:
-            change[key] = params[key]
-    update = {
-        key: params[key]
-        for key in ("proration_behavior", "proration_date", "payment_behavior")
-        if key in params
-    }
-    api.billing.update_subscription(
-        sub, {**update, "items": [change]}, at=api.billing.now(sub["customer"])
-    )
-    return _item_owner(api, item)[1]
-
-
-# -- invoices ------------------------------------------------------------------------------
-
-
-@route("GET", "/v1/invoices/{invoice}")
-def invoice_retrieve(api: Api, params: Params, invoice: str) -> dict[str, Any]:
-    return api.state.get("invoice", invoice)
-
-
-@route("GET", "/v1/invoices")
-def invoice_list(api: Api, params: Params) -> dict[str, Any]:
-    customer = params.get("customer")
-    subscription = params.get("subscription")
-    status = params.get("status")
-
-    def keep(invoice: dict[str, Any]) -> bool:
-        parent = (invoice["parent"] or {}).get("subscription_details") or {}
-        return (
-            (customer is None or invoice["customer"] == customer)
-            and (subscription is None or parent.get("subscription") == subscription)
-            and (status is None or invoice["status"] == status)
-        )
-
-    items = [i for i in api.state.all("invoice") if keep(i)]
-    return paginate(filter_created(items, params.get("created")), params, "/v1/invoices")
-
-
-@route("GET", "/v1/invoices/{invoice}/lines")
-def invoice_lines(api: Api, params: Params, invoice: str) -> dict[str, Any]:
-    found = api.state.get("invoice", invoice)
-    return paginate(found["lines"]["data"], params, f"/v1/invoices/{invoice}/lines")
-
-
-@route("POST", "/v1/invoices/{invoice}/pay")
-def invoice_pay(api: Api, params: Params, invoice: str) -> dict[str, Any]:
-    found = api.state.get("invoice", invoice)
-    if found["status"] != "open":
-        raise InvalidRequest(
-            "Invoice is already paid."
-            if found["status"] == "paid"
-            else f"This invoice can't be paid: it is {found['status']}.",
-            code="invoice_not_open",
-        )
-    customer = api.state.get("customer", found["customer"])
-    at = api.billing.now(customer["id"])
-    pm = (
-        api.billing.payment_method_for(
-            params["payment_method"], customer, at=at, param="payment_method"
-        )
-        if params.get("payment_method")
-        else None
-    )
-    if not api.billing.pay_open_invoice(found, at=at, pm=pm):
-        # Stripe answers a failed /pay with the card error; the failure is already recorded.
-        raise CardDeclined(payment_method=pm and pm["id"])
-    return found
-
-
-@route("POST", "/v1/invoices/{invoice}/void")
-def invoice_void(api: Api, params: Params, invoice: str) -> dict[str, Any]:
-    found = api.state.get("invoice", invoice)
-    if found["status"] != "open":
-        raise InvalidRequest("You can only void open invoices.")
-    at = api.billing.now(found["customer"])
-    found["status"] = "void"
-    found["next_payment_attempt"] = None
-    found["status_transitions"]["voided_at"] = at
-    api.billing.emit("invoice.voided", found, at=at)
-    return found
-
-
-def _preview(
-    api: Api,
-    subscription_id: Any,
-    customer_id: Any,
-    items: Any,
-    proration_behavior: Any,
-    proration_date: Any,
-) -> dict[str, Any]:
-    if subscription_id:
-        sub = api.state.get("subscription", subscription_id, param="subscription")
-    elif customer_id:
-        customer = api.state.get("customer", customer_id, param="customer")
-        sub = next(
-            (
-                s
-                for s in api.state.all("subscription")
-                if s["customer"] == customer["id"]
-                and s["status"] not in ("canceled", "incomplete_expired")
-            ),
-            None,
-        )
-        if sub is None:
-            raise StripeApiError(
-                "No upcoming invoices for customer: " + customer_id, code="invoice_upcoming_none"
-            )
-    else:
-        raise MissingParam("customer")
-    at = (
-        as_int(proration_date, "proration_date")
-        if proration_date
-        else api.billing.now(sub["customer"])
-    )
-    behavior = proration_behavior or "create_prorations"
-    return api.billing.preview(sub, as_list(items, "items"), at=at, proration_behavior=behavior)
-
-
-@route("POST", "/v1/invoices/create_preview")
-def invoice_create_preview(api: Api, params: Params) -> dict[str, Any]:
-    details = params.get("subscription_details") or {}
-    return _preview(
-        api,
-        params.get("subscription"),
-        params.get("customer"),
-        details.get("items"),
-        details.get("proration_behavior"),
-        details.get("proration_date"),
-    )
-
-
 def portal_action(api: Api, session: dict[str, Any], form: dict[str, str]) -> None:
     """What the portal page's buttons do to the customer's subscription or card."""
     customer = api.state.get("customer", session["customer"])
@@ -511,7 +255,7 @@ def portal_action(api: Api, session: dict[str, Any], form: dict[str, str]) -> No
         api.billing.update_subscription(sub, {"cancel_at_period_end": "false"}, at=at)
     elif action == "update_card":
         card = form.get("card", "pm_card_visa")
-        if card not in objects.TEST_CARDS:
+        if card not in cards.TEST_CARDS:
             raise InvalidRequest("Choose a test card.", param="card")
         pm = api.billing.payment_method_for(card, customer, at=at, param="card")
         api.billing.set_default_payment_method(customer, pm["id"], at=at)

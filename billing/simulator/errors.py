@@ -10,6 +10,10 @@ class StripeApiError(Exception):
 
     status = 400
     error_type = "invalid_request_error"
+    # True for errors in a request's parameters, found before anything changed. Stripe keeps an
+    # idempotent result only once an endpoint has begun executing, so such an answer is not
+    # kept for its key and the corrected retry with the same key runs.
+    validation = False
 
     def __init__(
         self,
@@ -45,7 +49,14 @@ class InvalidRequest(StripeApiError):
     status = 400
 
 
-class MissingParam(InvalidRequest):
+class InvalidParameter(InvalidRequest):
+    """A parameter Stripe refuses before executing anything: missing, of the wrong type or out
+    of its enum."""
+
+    validation = True
+
+
+class MissingParam(InvalidParameter):
     def __init__(self, param: str) -> None:
         super().__init__(f"Missing required param: {param}.", code="parameter_missing", param=param)
 
@@ -78,18 +89,25 @@ class CardDeclined(StripeApiError):
     status = 402
     error_type = "card_error"
 
-    def __init__(self, *, charge_id: str | None = None, payment_method: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        charge_id: str | None = None,
+        payment_method: Any = None,
+        decline: tuple[str, str, str] | None = None,
+    ) -> None:
+        """``decline`` is the card's (code, decline_code, message); a generic decline without."""
+        code, decline_code, message = decline or (
+            "card_declined",
+            "generic_decline",
+            "Your card was declined.",
+        )
         extra: dict[str, Any] = {}
         if charge_id:
             extra["charge"] = charge_id
         if payment_method is not None:
             extra["payment_method"] = payment_method
-        super().__init__(
-            "Your card was declined.",
-            code="card_declined",
-            decline_code="generic_decline",
-            extra=extra,
-        )
+        super().__init__(message, code=code, decline_code=decline_code, extra=extra)
 
 
 class IdempotencyMismatch(StripeApiError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .errors import InvalidRequest
+from .errors import InvalidParameter
 from .params import check_metadata_size
 
 
@@ -30,7 +30,7 @@ def _split_key(key: str) -> list[str]:
     while rest.startswith("["):
         end = rest.find("]")
         if end < 0:
-            raise InvalidRequest(f"Invalid parameter name: {key}", param=key)
+            raise InvalidParameter(f"Invalid parameter name: {key}", param=key)
         parts.append(rest[1:end])
         rest = rest[end + 1 :]
     return parts
@@ -68,14 +68,14 @@ def as_bool(value: Any, param: str) -> bool:
         return True
     if value in ("false", "False", "0"):
         return False
-    raise InvalidRequest(f"Invalid boolean: {value}", param=param)
+    raise InvalidParameter(f"Invalid boolean: {value}", param=param)
 
 
 def as_int(value: Any, param: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise InvalidRequest(
+        raise InvalidParameter(
             f"Invalid integer: {value}", code="parameter_invalid_integer", param=param
         ) from None
 
@@ -87,7 +87,7 @@ def as_list(value: Any, param: str) -> list[Any]:
     if isinstance(value, list):
         return value
     if isinstance(value, dict):
-        raise InvalidRequest(f"Invalid array for {param}", param=param)
+        raise InvalidParameter(f"Invalid array for {param}", param=param)
     return [value]
 
 
@@ -95,7 +95,7 @@ def as_metadata(value: Any, param: str = "metadata") -> dict[str, str]:
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
-        raise InvalidRequest("Invalid object", param=param)
+        raise InvalidParameter("Invalid object", param=param)
     return {str(key): str(item) for key, item in value.items()}
 
 

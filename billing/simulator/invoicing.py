@@ -165,6 +165,7 @@ class Invoicing:
             invoice["next_payment_attempt"] = None
             invoice["status_transitions"]["paid_at"] = at
             invoice["default_payment_method"] = None
+            invoice["auto_advance"] = False
             self.emit("invoice.paid", invoice, at=at)
             self.emit("invoice.payment_succeeded", invoice, at=at)
             return True
@@ -203,3 +204,34 @@ class Invoicing:
             outcome=outcome,
             retry_days=retry_days,
         )
+
+    def finalize_now(self, invoice: dict[str, Any], *, at: int, outcome: Outcome) -> None:
+        """Finalize a draft (Stripe's automatic advancement does it about an hour after the
+        draft was made). A zero total is then paid; an automatically advancing
+        charge_automatically invoice is collected from the customer's payment method."""
+        customer = self.state.get("customer", invoice["customer"])
+        sub_id = ((invoice["parent"] or {}).get("subscription_details") or {}).get("subscription")
+        sub = self.state.find("subscription", sub_id) if sub_id else None
+        self.finalize(invoice, customer, at=at)
+        self.emit("invoice.finalized", invoice, at=at)
+        automatic = invoice["auto_advance"] and invoice["collection_method"] == (
+            "charge_automatically"
+        )
+        if invoice["amount_due"] > 0 and not automatic:
+            return
+        # A subscription's own invoice decides its status and gets Stripe's retries.
+        cycle = sub is not None and invoice["billing_reason"] != "manual"
+        paid = self.pay_invoice(
+            invoice,
+            customer,
+            self.charging_method(sub, customer),
+            at=at,
+            outcome=outcome,
+            retry_days=list(self.state.settings["payment_retry_days"]) if cycle else None,
+        )
+        if not cycle or sub["status"] not in ("active", "past_due", "unpaid"):
+            return
+        if paid and sub["status"] in ("past_due", "unpaid"):
+            self._set_status(sub, "active", at=at)
+        elif not paid:
+            self._set_status(sub, "past_due", at=at)

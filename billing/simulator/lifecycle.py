@@ -1,5 +1,5 @@
-"""Subscriptions in the simulator: start, pay, prorate, cancel; invoices and the passing of time
-come from the `invoicing` and `renewals` mixins."""
+"""Subscriptions in the simulator: payment methods, start, pay, cancel, renew; updates, invoices
+and the passing of time come from the `updates`, `invoicing` and `renewals` mixins."""
 
 from __future__ import annotations
 
@@ -7,18 +7,34 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from . import billing_objects, objects
+from . import billing_objects, cards, objects
 from .clock import add_interval, system_time
-from .errors import CardDeclined, InvalidRequest, MissingParam
+from .errors import CardDeclined, InvalidRequest, MissingParam, StripeApiError
 from .events import EventLog, HeldEvent, previous_attributes
-from .forms import as_bool, as_int, as_list, merge_metadata
+from .forms import as_int
 from .ids import new_id
-from .invoicing import Invoicing, Outcome, UpdatePlan
+from .invoicing import Invoicing, Outcome
 from .renewals import Renewals
 from .store import State
+from .updates import Updates
 
 
-class Billing(Invoicing, Renewals):
+class NoPaymentMethod(StripeApiError):
+    """Stripe's answer to a subscription that must charge a customer who has no way to pay."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This customer has no attached payment source or default payment method. Please "
+            "consider adding a default payment method. For more information, visit "
+            "https://stripe.com/docs/billing/subscriptions/payment-methods-setting"
+            "#payment-method-priority.",
+            code="resource_missing",
+        )
+
+
+class Billing(Invoicing, Renewals, Updates):
     """Subscriptions and invoices through time, over the simulator's state and event log."""
 
     def __init__(self, state: State, events: EventLog, base_url: Callable[[], str]) -> None:
@@ -52,19 +68,29 @@ class Billing(Invoicing, Renewals):
     # -- payment methods -------------------------------------------------------------------
 
     def payment_method_for(
-        self, reference: Any, customer: dict[str, Any] | None, *, at: int, param: str
+        self,
+        reference: Any,
+        customer: dict[str, Any] | None,
+        *,
+        at: int,
+        param: str,
+        attach: bool = True,
     ) -> dict[str, Any]:
-        """A payment method by id, test id (``pm_card_visa``) or token, attached if asked."""
+        """A payment method by id, test id (``pm_card_visa``) or token, attached to ``customer``
+        unless ``attach`` is false. Attaching a card that Stripe refuses is a card error."""
         if not isinstance(reference, str) or not reference:
             raise InvalidRequest("Invalid payment method", param=param)
-        test_card = objects.TEST_TOKENS.get(reference, reference)
-        if test_card in objects.TEST_CARDS:
+        test_card = cards.TEST_TOKENS.get(reference, reference)
+        if test_card in cards.TEST_CARDS:
+            refusal = self.attach_refusal(test_card)
+            if attach and customer is not None and refusal is not None:
+                raise CardDeclined(decline=refusal)
             pm = self.state.add(
                 objects.payment_method(created=at, test_card=test_card, customer_id=None)
             )
         else:
             pm = self.state.get("payment_method", reference, param=param)
-        if customer is not None and pm["customer"] != customer["id"]:
+        if attach and customer is not None and pm["customer"] != customer["id"]:
             if pm["customer"] is not None:
                 raise InvalidRequest(
                     f"The payment method you provided has already been attached to a "
@@ -74,7 +100,30 @@ class Billing(Invoicing, Renewals):
             self.attach(pm, customer, at=at)
         return pm
 
+    def attach_refusal(self, reference: Any) -> tuple[str, str, str] | None:
+        """How Stripe refuses to attach this card, if it does: it checks a card when it is
+        attached, and the declining test cards fail then (``pm_card_chargeCustomerFail`` is
+        the one that attaches and fails its charges)."""
+        if not isinstance(reference, str):
+            return None
+        card = cards.TEST_CARDS.get(cards.TEST_TOKENS.get(reference, reference))
+        if card is not None:
+            return card["decline"] if card["attach_declines"] else None
+        found = self.state.find("payment_method", reference)
+        return found.get("_decline") if found and found.get("_attach_declines") else None
+
+    def paying_method(
+        self, reference: Any, customer: dict[str, Any], *, at: int, param: str
+    ) -> dict[str, Any]:
+        """The card a payment is made with: attached to the customer if Stripe would attach
+        it, else used once, so that its decline is the payment's."""
+        attach = self.attach_refusal(reference) is None
+        return self.payment_method_for(reference, customer, at=at, param=param, attach=attach)
+
     def attach(self, pm: dict[str, Any], customer: dict[str, Any], *, at: int) -> None:
+        refusal = self.attach_refusal(pm["id"])
+        if refusal is not None:
+            raise CardDeclined(decline=refusal)
         pm["customer"] = customer["id"]
         self.state.mark_dirty()
         self.emit("payment_method.attached", pm, at=at)
@@ -91,10 +140,13 @@ class Billing(Invoicing, Renewals):
     def charging_method(
         self, sub: dict[str, Any] | None, customer: dict[str, Any]
     ) -> dict[str, Any] | None:
-        """Stripe charges the subscription's default method, else the customer's."""
-        pm_id = (sub or {}).get("default_payment_method") or customer["invoice_settings"][
-            "default_payment_method"
-        ]
+        """Stripe charges the subscription's default method, else the customer's (its default
+        payment method, else the card given as its ``source``)."""
+        pm_id = (
+            (sub or {}).get("default_payment_method")
+            or customer["invoice_settings"]["default_payment_method"]
+            or customer.get("_source_payment_method")
+        )
         return self.state.find("payment_method", pm_id) if pm_id else None
 
     @staticmethod
@@ -162,12 +214,22 @@ class Billing(Invoicing, Renewals):
         interval, count = intervals.pop()
         currency = prices[0][0]["currency"]
         pm = self.charging_method({"default_payment_method": default_payment_method}, customer)
+        due = sum(price["unit_amount"] * quantity for price, quantity in prices)
+        if (
+            pm is None
+            and not trial_days
+            and due + customer["balance"] > 0
+            and payment_behavior != "default_incomplete"
+        ):
+            # Stripe refuses to start a subscription it is told to charge at once with nothing
+            # to charge; default_incomplete leaves the first invoice open for a method instead.
+            raise NoPaymentMethod()
         if (
             payment_behavior == "error_if_incomplete"
             and not trial_days
             and not self.would_succeed(pm, outcome)
         ):
-            raise CardDeclined(payment_method=pm and pm["id"])
+            raise CardDeclined(payment_method=pm and pm["id"], decline=pm and pm.get("_decline"))
         sub = billing_objects.subscription(
             subscription_id=subscription_id or new_id("sub"),
             customer_id=customer["id"],
@@ -253,232 +315,6 @@ class Billing(Invoicing, Renewals):
             self.events.release(ordered)
         return sub
 
-    def plan_update(
-        self,
-        sub: dict[str, Any],
-        item_params: list[dict[str, Any]],
-        *,
-        at: int,
-        proration_behavior: str,
-    ) -> UpdatePlan:
-        """Work out the new items and proration lines of an update, changing nothing."""
-        current = {item["id"]: item for item in sub["items"]["data"]}
-        new_items = [copy.deepcopy(item) for item in sub["items"]["data"]]
-        changed: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
-        for index, change in enumerate(item_params):
-            if not isinstance(change, dict):
-                raise InvalidRequest("Invalid items", param=f"items[{index}]")
-            item_id = change.get("id")
-            if item_id and item_id not in current:
-                raise InvalidRequest(
-                    f"Invalid subscription_item id: {item_id}", param=f"items[{index}][id]"
-                )
-            if item_id:
-                old = current[item_id]
-                position = next(i for i, item in enumerate(new_items) if item["id"] == item_id)
-                if change.get("deleted") in ("true", True):
-                    new_items.pop(position)
-                    changed.append((old, None))
-                    continue
-                updated = copy.deepcopy(old)
-                if change.get("price"):
-                    price = self.recurring_price(change["price"], f"items[{index}][price]")
-                    updated["price"] = copy.deepcopy(price)
-                    updated["plan"] = objects.plan_from_price(price)
-                if "quantity" in change:
-                    updated["quantity"] = as_int(change["quantity"], f"items[{index}][quantity]")
-                if "metadata" in change:
-                    updated["metadata"] = merge_metadata(updated["metadata"], change["metadata"])
-                new_items[position] = updated
-                if (updated["price"]["id"], updated["quantity"]) != (
-                    old["price"]["id"],
-                    old["quantity"],
-                ):
-                    changed.append((old, updated))
-            else:
-                if not change.get("price"):
-                    raise MissingParam(f"items[{index}][price]")
-                price = self.recurring_price(change["price"], f"items[{index}][price]")
-                first = sub["items"]["data"][0]
-                added = billing_objects.subscription_item(
-                    subscription_id=sub["id"],
-                    price_obj=price,
-                    quantity=as_int(change.get("quantity", 1), f"items[{index}][quantity]"),
-                    created=at,
-                    period_start=first["current_period_start"],
-                    period_end=first["current_period_end"],
-                )
-                new_items.append(added)
-                changed.append((None, added))
-        if not new_items:
-            raise InvalidRequest("A subscription must have at least one item.", param="items")
-        plan = UpdatePlan(items=new_items)
-        first = sub["items"]["data"][0]
-        start, end = first["current_period_start"], first["current_period_end"]
-        old_interval = (
-            first["price"]["recurring"]["interval"],
-            first["price"]["recurring"]["interval_count"],
-        )
-        intervals = {
-            (i["price"]["recurring"]["interval"], i["price"]["recurring"]["interval_count"])
-            for i in new_items
-        }
-        if len(intervals) > 1:
-            raise InvalidRequest(
-                "Currency and interval fields must match across all plans on this subscription.",
-                param="items",
-            )
-        new_interval = intervals.pop()
-        at = min(max(at, start), end)
-        fraction = (end - at) / (end - start) if end > start else 0.0
-        prorate = proration_behavior != "none" and sub["status"] != "trialing"
-        if new_interval != old_interval:
-            # A new interval restarts the billing cycle now: credit the unused time and
-            # charge the new period in full, on an invoice right away.
-            plan.resets_period = True
-            plan.invoice_now = True
-            plan.period_start = at
-            plan.period_end = add_interval(at, *new_interval)
-            if prorate:
-                plan.proration_lines = [
-                    self.proration_line(
-                        sub,
-                        item["price"],
-                        item["quantity"],
-                        at=at,
-                        period_end=end,
-                        fraction=fraction,
-                        credit=True,
-                    )
-                    for item in sub["items"]["data"]
-                ]
-            for item in new_items:
-                item["current_period_start"] = plan.period_start
-                item["current_period_end"] = plan.period_end
-            return plan
-        if prorate:
-            for old, new in changed:
-                if old is not None:
-                    plan.proration_lines.append(
-                        self.proration_line(
-                            sub,
-                            old["price"],
-                            old["quantity"],
-                            at=at,
-                            period_end=end,
-                            fraction=fraction,
-                            credit=True,
-                        )
-                    )
-                if new is not None:
-                    plan.proration_lines.append(
-                        self.proration_line(
-                            sub,
-                            new["price"],
-                            new["quantity"],
-                            at=at,
-                            period_end=end,
-                            fraction=fraction,
-                            credit=False,
-                        )
-                    )
-        plan.invoice_now = proration_behavior == "always_invoice" and bool(plan.proration_lines)
-        return plan
-
-    def update_subscription(
-        self, sub: dict[str, Any], params: dict[str, Any], *, at: int
-    ) -> dict[str, Any]:
-        if sub["status"] in ("canceled", "incomplete_expired") and set(params) - {
-            "metadata",
-            "expand",
-            "cancellation_details",
-        }:
-            raise InvalidRequest(
-                "A canceled subscription can only update its cancellation_details and metadata."
-            )
-        customer = self.state.get("customer", sub["customer"])
-        before = copy.deepcopy(sub)
-        behavior = params.get("proration_behavior", "create_prorations")
-        if behavior not in ("create_prorations", "none", "always_invoice"):
-            raise InvalidRequest(
-                f"Invalid proration_behavior: {behavior}", param="proration_behavior"
-            )
-        proration_at = as_int(params.get("proration_date", at), "proration_date")
-        plan = None
-        if params.get("items"):
-            plan = self.plan_update(
-                sub, as_list(params["items"], "items"), at=proration_at, proration_behavior=behavior
-            )
-            if plan.invoice_now and params.get("payment_behavior") == "error_if_incomplete":
-                pm = self.charging_method(sub, customer)
-                if not self.would_succeed(pm, None):
-                    raise CardDeclined(payment_method=pm and pm["id"])
-        if "default_payment_method" in params:
-            pm_ref = params["default_payment_method"]
-            sub["default_payment_method"] = (
-                self.payment_method_for(pm_ref, customer, at=at, param="default_payment_method")[
-                    "id"
-                ]
-                if pm_ref
-                else None
-            )
-        if "metadata" in params:
-            sub["metadata"] = merge_metadata(sub["metadata"], params["metadata"])
-        if "cancel_at_period_end" in params:
-            self._set_cancel_at_period_end(
-                sub, as_bool(params["cancel_at_period_end"], "cancel_at_period_end"), at=at
-            )
-        if "description" in params:
-            sub["description"] = params["description"] or None
-        pending_emits: list[tuple[str, dict[str, Any]]] = []
-        if plan is not None:
-            sub["items"]["data"] = plan.items
-            sub["items"]["total_count"] = len(plan.items)
-            if plan.resets_period:
-                sub["billing_cycle_anchor"] = plan.period_start
-                if sub["cancel_at_period_end"]:
-                    sub["cancel_at"] = plan.period_end
-            if plan.invoice_now:
-                lines = list(sub["_pending_items"]) + plan.proration_lines
-                sub["_pending_items"] = []
-                if plan.resets_period:
-                    lines += [
-                        self.item_line(sub, item, plan.period_start, plan.period_end)
-                        for item in plan.items
-                    ]
-                invoice = self.new_invoice(
-                    customer,
-                    sub,
-                    "subscription_update",
-                    lines,
-                    at=at,
-                    period_start=at,
-                    period_end=at,
-                )
-                pending_emits.append(("invoice", invoice))
-            else:
-                sub["_pending_items"].extend(plan.proration_lines)
-        self.emit(
-            "customer.subscription.updated", sub, at=at, previous=previous_attributes(before, sub)
-        )
-        for _, invoice in pending_emits:
-            paid = self.open_and_collect(invoice, customer, sub, at=at, outcome=None, retries=True)
-            if not paid and sub["status"] == "active":
-                self._set_status(sub, "past_due", at=at)
-        self.state.mark_dirty()
-        return sub
-
-    def _set_cancel_at_period_end(self, sub: dict[str, Any], value: bool, *, at: int) -> None:
-        sub["cancel_at_period_end"] = value
-        if value:
-            sub["cancel_at"] = self.period_end(sub)
-            sub["canceled_at"] = at
-            sub["cancellation_details"]["reason"] = "cancellation_requested"
-        else:
-            sub["cancel_at"] = None
-            sub["canceled_at"] = None
-            sub["cancellation_details"]["reason"] = None
-
     @staticmethod
     def period_end(sub: dict[str, Any]) -> int:
         return min(item["current_period_end"] for item in sub["items"]["data"])
@@ -563,7 +399,10 @@ class Billing(Invoicing, Renewals):
         else:
             self.cancel_subscription(sub, at=at, reason="payment_failed")
 
-    def renew(self, sub: dict[str, Any], *, at: int, outcome: Outcome) -> None:
+    def renew(self, sub: dict[str, Any], *, at: int) -> None:
+        """A period ends: the next begins and its invoice is drafted. Stripe finalizes and
+        collects it about an hour later (``automatically_finalizes_at``), when
+        `Renewals.run_until` reaches that moment."""
         customer = self.state.get("customer", sub["customer"])
         before = copy.deepcopy(sub)
         for item in sub["items"]["data"]:
@@ -576,12 +415,8 @@ class Billing(Invoicing, Renewals):
                 recurring["interval_count"],
                 anchor_day=None,
             )
-        was_trialing = sub["status"] == "trialing"
-        if was_trialing:
+        if sub["status"] == "trialing":
             sub["status"] = "active"
-        self.emit(
-            "customer.subscription.updated", sub, at=at, previous=previous_attributes(before, sub)
-        )
         first = sub["items"]["data"][0]
         lines = list(sub["_pending_items"]) + [
             self.item_line(sub, item, item["current_period_start"], item["current_period_end"])
@@ -597,8 +432,9 @@ class Billing(Invoicing, Renewals):
             period_start=before["items"]["data"][0]["current_period_start"],
             period_end=first["current_period_start"],
         )
-        paid = self.open_and_collect(invoice, customer, sub, at=at, outcome=outcome, retries=True)
-        if paid and sub["status"] in ("past_due", "unpaid"):
-            self._set_status(sub, "active", at=at)
-        elif not paid:
-            self._set_status(sub, "past_due", at=at)
+        self.state.add(invoice)
+        sub["latest_invoice"] = invoice["id"]
+        self.emit(
+            "customer.subscription.updated", sub, at=at, previous=previous_attributes(before, sub)
+        )
+        self.emit("invoice.created", invoice, at=at)

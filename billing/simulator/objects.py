@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from .cards import TEST_CARDS
 from .ids import new_id, random_token
 
 API_VERSION = "2026-08-26.dahlia"
@@ -246,23 +247,6 @@ def plan_from_price(price_obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# Stripe's test payment methods: the brand, last four digits and whether charges decline.
-TEST_CARDS: dict[str, dict[str, Any]] = {
-    "pm_card_visa": {"brand": "visa", "last4": "4242", "declines": False},
-    "pm_card_mastercard": {"brand": "mastercard", "last4": "4444", "declines": False},
-    "pm_card_amex": {"brand": "amex", "last4": "8431", "declines": False},
-    "pm_card_chargeDeclined": {"brand": "visa", "last4": "0002", "declines": True},
-    "pm_card_visa_chargeDeclined": {"brand": "visa", "last4": "0002", "declines": True},
-    "pm_card_chargeCustomerFail": {"brand": "visa", "last4": "0341", "declines": True},
-}
-TEST_TOKENS = {
-    "tok_visa": "pm_card_visa",
-    "tok_mastercard": "pm_card_mastercard",
-    "tok_chargeDeclined": "pm_card_chargeDeclined",
-    "tok_chargeCustomerFail": "pm_card_chargeCustomerFail",
-}
-
-
 def payment_method(
     *,
     created: int,
@@ -312,6 +296,8 @@ def payment_method(
         "type": "card",
         "_test_card": test_card,
         "_declines": card["declines"],
+        "_decline": card["decline"],
+        "_attach_declines": card["attach_declines"],
     }
 
 

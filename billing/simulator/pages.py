@@ -112,7 +112,8 @@ def portal_page(api: Api, session: dict[str, Any], notice: str | None = None) ->
         f"<h2>Payment method</h2><p>{escape(card)}</p><form method='post'>"
         "<input type='hidden' name='action' value='update_card'>"
         "<button name='card' value='pm_card_visa'>Use Visa …4242</button>"
-        "<button name='card' value='pm_card_chargeDeclined'>Use a card that declines …0002"
+        "<button name='card' value='pm_card_chargeCustomerFail'>Use a card whose charges "
+        "decline …0341"
         "</button></form>"
         f"<h2>Invoices</h2><table>{invoices}</table><p><a href='{back}'>Return</a></p>",
     )

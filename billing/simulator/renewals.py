@@ -24,19 +24,41 @@ class Renewals:
 
     # -- time passing ----------------------------------------------------------------------
 
+    def _on_clock(self, customer_id: str, clock_id: str | None) -> bool:
+        """Whether a live customer's objects move with this clock (a deleted customer's
+        subscriptions are canceled and its drafts gone: nothing of theirs is due)."""
+        customer = self.state.objects["customer"].get(customer_id)
+        return (
+            customer is not None
+            and not customer.get("_deleted")
+            and customer["test_clock"] == clock_id
+        )
+
     def _next_action(
-        self, subs: list[dict[str, Any]], target: int
-    ) -> tuple[int, str, dict[str, Any], dict[str, Any] | None] | None:
-        best: tuple[int, str, dict[str, Any], dict[str, Any] | None] | None = None
+        self, clock_id: str | None, target: int
+    ) -> tuple[int, str, dict[str, Any] | None, dict[str, Any] | None] | None:
+        best: tuple[int, str, dict[str, Any] | None, dict[str, Any] | None] | None = None
 
         def consider(
-            when: int, kind: str, sub: dict[str, Any], invoice: dict[str, Any] | None = None
+            when: int, kind: str, sub: dict[str, Any] | None, invoice: dict[str, Any] | None = None
         ) -> None:
             nonlocal best
             if when <= target and (best is None or when < best[0]):
                 best = (when, kind, sub, invoice)
 
-        for sub in subs:
+        invoices = [
+            invoice
+            for invoice in self.state.all("invoice")
+            if invoice["status"] in ("draft", "open")
+            and self._on_clock(invoice["customer"], clock_id)
+        ]
+        for invoice in invoices:
+            # Stripe finalizes a draft with automatic advancement about an hour after it made it.
+            if invoice["status"] == "draft" and invoice["automatically_finalizes_at"]:
+                consider(invoice["automatically_finalizes_at"], "finalize", None, invoice)
+        for sub in self.state.all("subscription"):
+            if not self._on_clock(sub["customer"], clock_id):
+                continue
             status = sub["status"]
             if status == "incomplete":
                 consider(sub["created"] + INCOMPLETE_EXPIRES_AFTER, "expire", sub)
@@ -46,7 +68,7 @@ class Renewals:
                 if sub["cancel_at"] and not sub["cancel_at_period_end"]:
                     consider(sub["cancel_at"], "cancel", sub)
             if status == "past_due":
-                for invoice in self.state.all("invoice"):
+                for invoice in invoices:
                     parent = invoice["parent"] or {}
                     if (
                         invoice["status"] == "open"
@@ -65,25 +87,23 @@ class Renewals:
         outcome: Outcome,
         set_time: Callable[[int], None],
     ) -> None:
-        """Play every renewal, retry and cancellation due up to ``target``, in time order."""
+        """Play every renewal, finalization, retry and cancellation due up to ``target``, in
+        time order."""
         while True:
-            subs = [
-                sub
-                for sub in self.state.all("subscription")
-                if (self.state.get("customer", sub["customer"])["test_clock"]) == clock_id
-            ]
-            action = self._next_action(subs, target)
+            action = self._next_action(clock_id, target)
             if action is None:
                 break
             when, kind, sub, invoice = action
             set_time(when)
-            if kind == "renew":
-                self.renew(sub, at=when, outcome=outcome)
-            elif kind == "cancel":
+            if kind == "renew" and sub is not None:
+                self.renew(sub, at=when)
+            elif kind == "finalize" and invoice is not None:
+                self.finalize_now(invoice, at=when, outcome=outcome)
+            elif kind == "cancel" and sub is not None:
                 self.cancel_subscription(sub, at=when, reason="cancellation_requested")
             elif kind == "retry" and invoice is not None:
                 self.pay_open_invoice(invoice, at=when, outcome=outcome)
-            elif kind == "expire":
+            elif kind == "expire" and sub is not None:
                 self._expire_incomplete(sub, at=when)
         set_time(target)
 

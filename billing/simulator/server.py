@@ -15,7 +15,15 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import billing_resources, costs, objects, resources  # noqa: F401  (registers the routes)
+from . import (  # noqa: F401  (registers the routes)
+    billing_resources,
+    costs,
+    customer_resources,
+    invoice_resources,
+    objects,
+    resources,
+    subscription_resources,
+)
 from .billing_resources import checkout_pay, portal_action
 from .errors import (
     AuthenticationFailed,
@@ -195,6 +203,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     # holds the body back ~40 ms, which made every API call (and dj-stripe's syncs) crawl.
     disable_nagle_algorithm = True
     api: Api  # set on the subclass the Simulator builds
+    replay_headers: dict[str, str] = {}  # replaced per request (a replay's), never mutated
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - %s", self.address_string(), format % args)
@@ -325,6 +334,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             status, payload = error.status, error.body(request_id)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        # A replay answers with the first request's id (set by `_run`).
+        headers.update(self.replay_headers)
+        self.replay_headers = {}
         self._send_json(status, payload, headers)
         self.api.state.save_if_dirty()
 
@@ -339,32 +351,52 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         request_id: str,
         idempotency_key: str | None,
     ) -> tuple[int, Any]:
-        fingerprint = hashlib.sha256(f"{method} {path}\n{body}".encode()).hexdigest()
-        if idempotency_key and method != "GET":
+        """Run the handler under Stripe's idempotency rules.
+
+        A POST with a key keeps its answer for that key once the endpoint has begun executing;
+        the same parameters again (in any order: the parsed parameters are compared, not the
+        body) answer it again, with the first request's ``Request-Id`` and
+        ``Idempotent-Replayed: true``; other parameters are an idempotency error. A validation
+        error raised before anything changed is not kept, so the corrected retry runs. GET and
+        DELETE are idempotent by definition: Stripe ignores their keys.
+        """
+        idempotent = bool(idempotency_key) and method == "POST"
+        fingerprint = hashlib.sha256(
+            json.dumps([method, path, params], sort_keys=True).encode()
+        ).hexdigest()
+        if idempotent:
             previous = self.api.state.idempotency.get(idempotency_key)
             if previous is not None:
                 if previous["fingerprint"] != fingerprint:
                     raise IdempotencyMismatch(idempotency_key)
+                self.replay_headers = {
+                    "Request-Id": previous["request_id"],
+                    "Original-Request": previous["request_id"],
+                    "Idempotent-Replayed": "true",
+                }
                 return previous["status"], previous["payload"]
         self.api.events.request = {
             "id": request_id if method != "GET" else None,
             "idempotency_key": idempotency_key,
         }
+        changes = self.api.state.changes
         try:
             result = handler(self.api, params, **path_ids)
             payload = self.api.expander.expand(self.api.render(result), params.get("expand"))
             status = 200
         except StripeApiError as error:
-            if error.status >= 500 or not idempotency_key:
+            unexecuted = error.validation and self.api.state.changes == changes
+            if error.status >= 500 or not idempotent or unexecuted:
                 raise
             status, payload = error.status, error.body(request_id)
         finally:
             self.api.events.request = {"id": None, "idempotency_key": None}
-        if idempotency_key and method != "GET":
+        if idempotent:
             self.api.state.idempotency[idempotency_key] = {
                 "fingerprint": fingerprint,
                 "status": status,
                 "payload": payload,
+                "request_id": request_id,
             }
         return status, payload
 
@@ -446,7 +478,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             return
         customer = self.api.state.get("customer", invoice["customer"])
         at = self.api.billing.now(customer["id"])
-        pm = self.api.billing.payment_method_for(
+        pm = self.api.billing.paying_method(
             form.get("card", "pm_card_visa"), customer, at=at, param="card"
         )
         paid = self.api.billing.pay_open_invoice(invoice, at=at, pm=pm)

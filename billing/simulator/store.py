@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .errors import InvalidRequest, ResourceMissing
+from .errors import InvalidParameter, InvalidRequest, ResourceMissing
 from .forms import as_int, as_list
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,8 @@ class State:
         self.time_offset = 0
         self.idempotency: dict[str, dict[str, Any]] = {}
         self.settings: dict[str, Any] = {}
+        # Counts additions and marked changes, so a request can tell whether it changed anything.
+        self.changes = 0
         self._dirty = threading.Event()
 
     # -- objects ---------------------------------------------------------------------------
@@ -128,6 +130,7 @@ class State:
     # -- persistence -----------------------------------------------------------------------
 
     def mark_dirty(self) -> None:
+        self.changes += 1
         self._dirty.set()
 
     def snapshot(self) -> dict[str, Any]:
@@ -169,7 +172,7 @@ def paginate(items: list[dict[str, Any]], params: dict[str, Any], url: str) -> d
     """Stripe's cursor pagination over a newest-first list."""
     limit = as_int(params.get("limit", 10), "limit")
     if not 1 <= limit <= 100:
-        raise InvalidRequest("Invalid integer: limit must be between 1 and 100", param="limit")
+        raise InvalidParameter("Invalid integer: limit must be between 1 and 100", param="limit")
     ids = [item["id"] for item in items]
     starting_after = params.get("starting_after")
     ending_before = params.get("ending_before")
@@ -208,7 +211,7 @@ def filter_created(items: Iterable[dict[str, Any]], created: Any) -> list[dict[s
     }
     for op, bound in created.items():
         if op not in checks:
-            raise InvalidRequest(f"Invalid created filter: {op}", param=f"created[{op}]")
+            raise InvalidParameter(f"Invalid created filter: {op}", param=f"created[{op}]")
         limit = as_int(bound, f"created[{op}]")
         result = [item for item in result if checks[op](item["created"], limit)]
     return result

@@ -147,12 +147,14 @@ def test_failed_renewal_is_past_due_with_grace_then_free(
     billing_ready, committed_tenant, sim, settings
 ):
     first = subscribe(sim, committed_tenant, PRO)
-    sim.advance(days=31, payment="fail")
+    sim.advance(days=32, payment="fail")
     settled(sim)
     entitlement = entitlement_of(committed_tenant)
     assert entitlement.status == "past_due"
     failed_invoice = stripe.Invoice.retrieve(stripe_subscription(entitlement).latest_invoice)
-    expected_grace = failed_invoice.created + settings.BILLING_GRACE_DAYS * 86400
+    first_charged = failed_invoice.status_transitions.finalized_at  # an hour after its draft
+    assert first_charged >= failed_invoice.created + 3600
+    expected_grace = first_charged + settings.BILLING_GRACE_DAYS * 86400
     assert int(entitlement.grace_until.timestamp()) == expected_grace
     assert entitlement.effective_plan(entitlement.grace_until - timedelta(seconds=1)) == PRO
     assert entitlement.effective_plan(entitlement.grace_until) == FREE

@@ -58,7 +58,7 @@ def test_admin_switches_to_enterprise_yearly_in_the_portal(
 def test_failed_renewal_shows_a_banner_everywhere_until_paid_in_the_portal(
     page: Page, paying_admin: str, sim, committed_tenant
 ):
-    sim.advance(days=31, payment="fail")
+    sim.advance(days=32, payment="fail")  # past the renewal and the hour its invoice waits
     settled(sim)
     for path in ("/", "/shipments/", "/escrows/", "/team/", "/billing/"):
         page.goto(f"{paying_admin}{path}")

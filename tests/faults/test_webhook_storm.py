@@ -38,7 +38,8 @@ def stripe_month(sim) -> tuple[list[Tenant], list[dict]]:
             email=f"billing@storm{number}.example",
             metadata={"djstripe_subscriber": str(tenant.pk)},
         )
-        card = "pm_card_chargeDeclined" if number % 5 == 0 else "pm_card_visa"
+        # Stripe refuses to attach a card that declines; this one attaches and fails charges.
+        card = "pm_card_chargeCustomerFail" if number % 5 == 0 else "pm_card_visa"
         subscription = stripe.Subscription.create(
             customer=customer.id,
             items=[{"price": prices[PRICES[number % 4]]}],

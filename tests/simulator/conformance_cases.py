@@ -56,8 +56,8 @@ def build_world(client: stripe.StripeClient) -> World:
     subscription = client.v1.subscriptions.retrieve(session.subscription)
     declined = client.v1.customers.create(
         params={
-            "payment_method": "pm_card_chargeDeclined",
-            "invoice_settings": {"default_payment_method": "pm_card_chargeDeclined"},
+            "payment_method": "pm_card_chargeCustomerFail",
+            "invoice_settings": {"default_payment_method": "pm_card_chargeCustomerFail"},
         }
     )
     open_invoices = [
@@ -81,6 +81,7 @@ def build_world(client: stripe.StripeClient) -> World:
         "invoice": subscription.latest_invoice,
         "open_invoice": open_invoices[0],
         "voidable_invoice": open_invoices[1],
+        "draft_invoice": client.v1.invoices.create(params={"customer": session.customer}).id,
         "session": session.id,
         "open_session": open_session.id,
         "product": prices["pro_monthly"].product,
@@ -153,6 +154,7 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: {
             "customer": w["customer"],
             "items": [{"price": w["yearly_price"]}],
+            "default_payment_method": w["payment_method"],
             "payment_behavior": "allow_incomplete",
         }
     ),
@@ -171,6 +173,23 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/subscription_items/{item}"): Case(ids=same("item")),
     ("POST", "/v1/subscription_items/{item}"): Case(
         lambda w: {"quantity": 2, "proration_behavior": "none"}, same("item")
+    ),
+    ("POST", "/v1/subscription_items"): Case(
+        lambda w: {"subscription": w["subscription"], "price": w["price"], "quantity": 1}
+    ),
+    # Stripe never deletes a subscription's last item: the valid request is refused for that.
+    ("DELETE", "/v1/subscription_items/{item}"): Case(ids=same("item"), status=400),
+    ("POST", "/v1/invoices"): Case(
+        lambda w: {
+            "customer": w["customer"],
+            "auto_advance": False,
+            "collection_method": "charge_automatically",
+            "pending_invoice_items_behavior": "exclude",
+            "metadata": {"kind": "one-off"},
+        }
+    ),
+    ("POST", "/v1/invoices/{invoice}/finalize"): Case(
+        lambda w: {"auto_advance": False}, lambda w: {"invoice": w["draft_invoice"]}
     ),
     ("GET", "/v1/invoices/{invoice}"): Case(ids=same("invoice")),
     ("GET", "/v1/invoices"): Case(lambda w: {"customer": w["customer"], "status": "paid"}),

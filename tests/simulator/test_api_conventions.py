@@ -50,8 +50,8 @@ def test_declined_subscription_with_error_if_incomplete_is_402_card_declined(str
     prices = create_catalogue(stripe_client)
     customer = stripe_client.v1.customers.create(
         params={
-            "payment_method": "pm_card_chargeDeclined",
-            "invoice_settings": {"default_payment_method": "pm_card_chargeDeclined"},
+            "payment_method": "pm_card_chargeCustomerFail",
+            "invoice_settings": {"default_payment_method": "pm_card_chargeCustomerFail"},
         }
     )
     with pytest.raises(stripe.CardError) as caught:

@@ -619,7 +619,10 @@ def test_test_clock_declined_renewal_goes_past_due_then_canceled(hooked, stripe_
     assert sub.status == "incomplete"
     stripe_client.v1.invoices.pay(sub.latest_invoice, params={"payment_method": "pm_card_visa"})
     end = sub["items"].data[0].current_period_end
-    stripe_client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": end + 60})
+    # Past the renewal and the hour its draft invoice waits before it is finalized and charged.
+    stripe_client.v1.test_helpers.test_clocks.advance(
+        clock.id, params={"frozen_time": end + 3600 + 60}
+    )
 
     delivered = _delivered(sim, receiver)
     assert "invoice.payment_failed" in [d["event"]["type"] for d in delivered]

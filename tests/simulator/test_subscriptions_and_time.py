@@ -13,6 +13,8 @@ from billing.simulator import DEMO_SECRET_KEY, start_simulator
 from tests.simulator.helpers import checkout, create_catalogue, event_types
 
 DAY = 86400
+# Stripe finalizes and collects a renewal invoice about an hour after drafting it.
+HOUR = 3600
 
 
 def _clocked_subscription(client, prices, card):
@@ -53,7 +55,7 @@ def test_price_swap_prorates_onto_the_next_invoice(stripe_client):
     assert event_types(stripe_client)[-1] == "customer.subscription.updated"
 
     stripe_client.v1.test_helpers.test_clocks.advance(
-        clock.id, params={"frozen_time": item.current_period_end + 60}
+        clock.id, params={"frozen_time": item.current_period_end + HOUR + 60}
     )
     renewal = stripe_client.v1.invoices.retrieve(
         stripe_client.v1.subscriptions.retrieve(sub.id).latest_invoice
@@ -123,7 +125,9 @@ def test_declining_card_makes_renewal_past_due_then_canceled_after_retries(strip
     assert stripe_client.v1.subscriptions.retrieve(sub.id).status == "active"
 
     end = sub["items"].data[0].current_period_end
-    stripe_client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": end + 60})
+    stripe_client.v1.test_helpers.test_clocks.advance(
+        clock.id, params={"frozen_time": end + HOUR + 60}
+    )
     renewed = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert renewed.status == "past_due"
     assert "invoice.payment_failed" in event_types(stripe_client)
@@ -143,7 +147,7 @@ def test_unpaid_setting_leaves_the_subscription_unpaid_after_retries(sim, stripe
     )
     prices = create_catalogue(stripe_client)
     session, _ = checkout(stripe_client, prices["pro_monthly"].id)
-    sim.advance(31, payment="fail")
+    sim.advance(32, payment="fail")
     assert stripe_client.v1.subscriptions.retrieve(session.subscription).status == "past_due"
     sim.advance(20, payment="fail")
     assert stripe_client.v1.subscriptions.retrieve(session.subscription).status == "unpaid"
@@ -186,11 +190,18 @@ def test_portal_actions_switch_plan_cancel_resume_and_replace_card(stripe_client
     assert stripe_client.v1.subscriptions.retrieve(sub.id).cancel_at_period_end
     act(action="resume", subscription=sub.id)
     assert not stripe_client.v1.subscriptions.retrieve(sub.id).cancel_at_period_end
-    act(action="update_card", card="pm_card_chargeDeclined")
+    refused = requests.post(
+        portal.url,
+        data={"action": "update_card", "card": "pm_card_chargeDeclined"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert refused.status_code == 402 and "Your card was declined." in refused.text
+    act(action="update_card", card="pm_card_chargeCustomerFail")
     sub = stripe_client.v1.subscriptions.retrieve(
         sub.id, params={"expand": ["default_payment_method"]}
     )
-    assert sub.default_payment_method.card.last4 == "0002"
+    assert sub.default_payment_method.card.last4 == "0341"
 
 
 def test_hosted_invoice_page_and_pdf(stripe_client):
