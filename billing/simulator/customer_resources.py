@@ -11,7 +11,7 @@ from .events import previous_attributes
 from .forms import as_metadata
 from .param_fields import set_customer_fields
 from .routing import route
-from .store import filter_created, paginate
+from .store import deleted_stub, listing, paginate
 
 if TYPE_CHECKING:
     from .server import Api
@@ -20,12 +20,7 @@ Params = dict[str, Any]
 
 
 def _listing(api: Api, kind: str, params: Params, url: str, keep: Any = None) -> dict[str, Any]:
-    items = [item for item in api.state.all(kind) if keep is None or keep(item)]
-    return paginate(filter_created(items, params.get("created")), params, url)
-
-
-def _deleted(obj: dict[str, Any]) -> dict[str, Any]:
-    return {"id": obj["id"], "object": obj["object"], "deleted": True}
+    return listing(api.state, kind, params, url, keep)
 
 
 # -- customers ------------------------------------------------------------------------------
@@ -78,7 +73,7 @@ def customer_create(api: Api, params: Params) -> dict[str, Any]:
 def customer_retrieve(api: Api, params: Params, customer: str) -> dict[str, Any]:
     found = api.state.objects["customer"].get(customer)
     if found is not None and found.get("_deleted"):
-        return _deleted(found)
+        return deleted_stub(found)
     return api.state.get("customer", customer)
 
 
@@ -114,7 +109,7 @@ def customer_delete(api: Api, params: Params, customer: str) -> dict[str, Any]:
             api.billing.cancel_subscription(sub, at=at, reason="cancellation_requested")
     obj["_deleted"] = True
     api.billing.emit("customer.deleted", obj, at=at)
-    return _deleted(obj)
+    return deleted_stub(obj)
 
 
 @route("GET", "/v1/customers")

@@ -14,7 +14,7 @@ from .forms import as_bool, as_int, as_list, as_metadata, merge_metadata
 from .ids import new_webhook_secret
 from .param_fields import set_product_shipping
 from .routing import route
-from .store import filter_created, paginate
+from .store import deleted_stub, listing, paginate
 
 if TYPE_CHECKING:
     from .server import Api
@@ -23,12 +23,7 @@ Params = dict[str, Any]
 
 
 def _listing(api: Api, kind: str, params: Params, url: str, keep: Any = None) -> dict[str, Any]:
-    items = [item for item in api.state.all(kind) if keep is None or keep(item)]
-    return paginate(filter_created(items, params.get("created")), params, url)
-
-
-def _deleted(obj: dict[str, Any]) -> dict[str, Any]:
-    return {"id": obj["id"], "object": obj["object"], "deleted": True}
+    return listing(api.state, kind, params, url, keep)
 
 
 # -- account --------------------------------------------------------------------------------
@@ -121,7 +116,7 @@ def product_delete(api: Api, params: Params, product: str) -> dict[str, Any]:
         )
     obj["_deleted"] = True
     api.billing.emit("product.deleted", obj, at=api.billing.now())
-    return _deleted(obj)
+    return deleted_stub(obj)
 
 
 @route("GET", "/v1/products")
@@ -410,7 +405,7 @@ def webhook_endpoint_delete(api: Api, params: Params, webhook_endpoint: str) -> 
     endpoint = api.state.get("webhook_endpoint", webhook_endpoint)
     endpoint["_deleted"] = True
     api.state.mark_dirty()
-    return _deleted(endpoint)
+    return deleted_stub(endpoint)
 
 
 @route("GET", "/v1/webhook_endpoints")
@@ -454,7 +449,7 @@ def test_clock_delete(api: Api, params: Params, test_clock: str) -> dict[str, An
             customer_delete(api, {}, customer["id"])
     clock["_deleted"] = True
     api.billing.emit("test_helpers.test_clock.deleted", clock, at=at)
-    return _deleted(clock)
+    return deleted_stub(clock)
 
 
 @route("POST", "/v1/test_helpers/test_clocks/{test_clock}/advance")

@@ -267,3 +267,16 @@ class Expander:
     def _resolve(self, object_id: str) -> Any:
         found = self.lookup(object_id)
         return object_id if found is None else self.render(found)
+
+
+def listing(
+    state: State, kind: str, params: dict[str, Any], url: str, keep: Any = None
+) -> dict[str, Any]:
+    """A list endpoint's page of `kind` (those `keep` accepts), filtered by `created`."""
+    items = [item for item in state.all(kind) if keep is None or keep(item)]
+    return paginate(filter_created(items, params.get("created")), params, url)
+
+
+def deleted_stub(obj: dict[str, Any]) -> dict[str, Any]:
+    """What Stripe answers for a deleted object."""
+    return {"id": obj["id"], "object": obj["object"], "deleted": True}
