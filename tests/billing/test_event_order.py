@@ -80,7 +80,9 @@ def read_from_stripe(data: dict, as_of: datetime | None = T0) -> StoredCopy:
         "the same second, the same progress: fetch",
     ],
 )  # fmt: skip
-def test_decide(event_type, created, body, stored, decision):
+def test_a_body_is_applied_only_when_known_to_be_newer_than_the_copy(
+    event_type, created, body, stored, decision
+):
     assert decide(event_type=event_type, created=created, body=body, stored=stored) is decision
 
 
