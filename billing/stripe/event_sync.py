@@ -1,6 +1,6 @@
-"""Apply a verified Stripe event from its own body: dj-stripe stores the event and syncs the
-event's object into its tables, and Stripe is asked again only when the body may be older than
-the stored copy, or for related objects that are not stored yet.
+"""Apply a verified Stripe event from its own body: the event is stored as dj-stripe stores it,
+dj-stripe syncs the event's object into its tables, and Stripe is asked again only when the body
+may be older than the stored copy, or for related objects that are not stored yet.
 
 Stripe delivers events late, twice and out of order, and a tenant's state must follow its
 subscription as Stripe has it now, never roll back. So the body is applied only when it is
@@ -14,13 +14,13 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 from djstripe.models import (
     Customer,
@@ -143,7 +143,6 @@ def _object_apply(event: Event) -> bool:
         event.invoke_webhook_handlers()  # dj-stripe's own handler, which reads from Stripe
         return True
     stripe_id, api_key = body["id"], settings.STRIPE_SECRET_KEY
-    _object_lock(stripe_id)
     stored = _stored_copy(model, stripe_id)
     decision = decide(event_type=event.type, created=event.created, body=body, stored=stored)
     if decision is Decision.SKIP:
@@ -171,22 +170,40 @@ def _object_apply(event: Event) -> bool:
     return True
 
 
+def event_store(data: dict[str, Any], *, owner_account_id: str | None) -> Event:
+    """The event's row, as dj-stripe's own sync writes it (tests compare the two), in one
+    statement: its account is the one the delivery came for, which dj-stripe would look up."""
+    if owner_account_id is None:
+        return Event._create_from_stripe_object(data, api_key=settings.STRIPE_SECRET_KEY)
+    request = data.get("request")
+    request = request if isinstance(request, dict) else {"id": request}
+    event = Event(
+        id=data["id"],
+        djstripe_owner_account_id=owner_account_id,
+        livemode=data.get("livemode"),
+        created=datetime.fromtimestamp(data["created"], tz=UTC),
+        metadata=data.get("metadata"),
+        api_version=data.get("api_version") or "",
+        data=data["data"],
+        request_id=request.get("id") or "",
+        idempotency_key=request.get("idempotency_key") or "",
+        type=data["type"],
+        stripe_data=data,
+    )
+    event.save(force_insert=True)
+    return event
+
+
 def event_apply(trigger: WebhookEventTrigger) -> AppliedEvent:
-    """Store the trigger's event once (a duplicate finds it stored) and sync its object."""
+    """Store the trigger's event once and sync its object. The object's lock comes first: the
+    same event delivered twice, in two workers at once, is stored by one; the other finds it."""
     data = trigger.json_body
+    _object_lock(data["data"]["object"].get("id") or data["id"])
     stored = Event.objects.filter(id=data["id"]).first()
     if stored is not None:
         return AppliedEvent(event=stored, changed=False)
-    try:
-        with transaction.atomic():
-            event = Event._create_from_stripe_object(data, api_key=settings.STRIPE_SECRET_KEY)
-            return AppliedEvent(event=event, changed=_object_apply(event))
-    except IntegrityError:
-        # The same event, delivered twice, was stored by another worker meanwhile.
-        stored = Event.objects.filter(id=data["id"]).first()
-        if stored is None:
-            raise
-        return AppliedEvent(event=stored, changed=False)
+    event = event_store(data, owner_account_id=trigger.stripe_trigger_account_id)
+    return AppliedEvent(event=event, changed=_object_apply(event))
 
 
 def event_apply_refetching(trigger: WebhookEventTrigger) -> AppliedEvent:

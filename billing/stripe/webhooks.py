@@ -178,16 +178,12 @@ def _tenant_to_refresh(applied: AppliedEvent) -> Tenant | None:
     event = applied.event
     if not applied.changed or not event.type.startswith(ENTITLEMENT_EVENTS):
         return None
-    tenant = _tenant_of(event)
-    if tenant is None or not event.type.startswith("invoice."):
-        return tenant
-    subscription_id = invoice_subscription_id(event.data["object"])
-    unchanged = (
-        Entitlement.objects.filter(tenant=tenant, stripe_subscription_id=subscription_id)
-        .exclude(status=SubscriptionStatus.PAST_DUE)
-        .exists()
-    )
-    return None if unchanged else tenant
+    if event.type.startswith("invoice."):
+        subscription_id = invoice_subscription_id(event.data["object"])
+        followed = Entitlement.objects.filter(stripe_subscription_id=subscription_id)
+        if subscription_id and followed.exclude(status=SubscriptionStatus.PAST_DUE).exists():
+            return None
+    return _tenant_of(event)
 
 
 def webhook_trigger_process(

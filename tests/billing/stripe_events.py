@@ -1,18 +1,24 @@
 """Steps shared by the tests of applying Stripe events: a subscription on a test clock (its
-events share one second), events stored as verified deliveries, and what processing one cost."""
+events share one second), deliveries recorded and processed here, and what processing cost."""
 
 import json
+import time
 from dataclasses import dataclass
 
 import stripe
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from djstripe.models import WebhookEventTrigger
+from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 
-from billing.stripe.catalog import WEBHOOK_EVENTS
+from billing.simulator import sign_payload
+from billing.stripe.catalog import WEBHOOK_EVENTS, plans_sync, webhook_endpoint_ensure
 from billing.stripe.event_sync import event_apply
-from billing.stripe.webhooks import webhook_trigger_process
+from billing.stripe.webhooks import (
+    webhook_delivery_check,
+    webhook_trigger_process,
+    webhook_trigger_record,
+)
 
 
 @dataclass(frozen=True)
@@ -21,22 +27,39 @@ class Cost:
     queries: int
 
 
-def stored_trigger(event: dict) -> WebhookEventTrigger:
-    """A verified delivery of `event`, stored as our endpoint stores one (and not queued)."""
-    return WebhookEventTrigger.objects.create(
-        headers={}, body=json.dumps(event, default=str), remote_ip="127.0.0.1", valid=True
-    )
+class Deliveries:
+    """Events delivered to our endpoint and recorded as the endpoint's view records them, then
+    processed as the worker processes them, in this test's transaction (nothing is queued: the
+    transaction never commits). Each processing's Stripe calls and queries are counted."""
+
+    def __init__(self, sim, endpoint: WebhookEndpoint) -> None:
+        self.sim, self.endpoint = sim, endpoint
+
+    def record(self, event: dict) -> WebhookEventTrigger:
+        payload = json.dumps(event, default=str)
+        signature = sign_payload(payload, self.endpoint.secret, int(time.time()))
+        delivery = webhook_delivery_check(
+            endpoint=self.endpoint, body=payload.encode(), headers={"Stripe-Signature": signature}
+        )
+        assert delivery.valid
+        return webhook_trigger_record(delivery=delivery, remote_ip="127.0.0.1")
+
+    def process(self, event: dict, apply=event_apply) -> Cost:
+        trigger = self.record(event)
+        calls_before = self.sim.api.costs.served
+        with CaptureQueriesContext(connection) as queries:
+            webhook_trigger_process(trigger_id=trigger.pk, apply=apply)
+        trigger.refresh_from_db()
+        assert trigger.processed and not trigger.exception, trigger.traceback
+        return Cost(calls=self.sim.api.costs.served - calls_before, queries=len(queries))
 
 
-def process(sim, event: dict, apply=event_apply) -> Cost:
-    """Process one delivery of `event` as the worker does: the Stripe calls and queries it cost."""
-    trigger = stored_trigger(event)
-    calls_before = sim.api.costs.served
-    with CaptureQueriesContext(connection) as queries:
-        webhook_trigger_process(trigger_id=trigger.pk, apply=apply)
-    trigger.refresh_from_db()
-    assert trigger.processed and not trigger.exception, trigger.traceback
-    return Cost(calls=sim.api.costs.served - calls_before, queries=len(queries))
+def deliveries_to_us(sim) -> Deliveries:
+    """Plans in Stripe and our endpoint, whose deliveries the test makes itself."""
+    plans_sync()
+    endpoint = webhook_endpoint_ensure(base_url="http://localhost")
+    stripe.WebhookEndpoint.modify(endpoint.id, disabled=True)
+    return Deliveries(sim, endpoint)
 
 
 def per_delivery(costs: list[Cost]) -> tuple[float, float]:

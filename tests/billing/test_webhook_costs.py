@@ -10,19 +10,24 @@ from djstripe.models import Customer, Invoice
 
 from billing.models import Entitlement
 from billing.plans import PRO
-from billing.stripe.catalog import WEBHOOK_EVENTS, plans_sync
+from billing.stripe.catalog import WEBHOOK_EVENTS
 from billing.stripe.event_sync import event_apply, event_apply_refetching
 from billing.stripe.subscriptions import SubscriptionFacts
 from tests.billing.helpers import checkout, pay
-from tests.billing.stripe_events import clocked_subscription, events_of, per_delivery, process
+from tests.billing.stripe_events import (
+    Deliveries,
+    clocked_subscription,
+    deliveries_to_us,
+    events_of,
+    per_delivery,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stripe_ready(sim, stripe_module):
-    plans_sync()
-    return sim
+def webhooks(sim, stripe_module) -> Deliveries:
+    return deliveries_to_us(sim)
 
 
 def shuffled_with_duplicates(events: list[dict], *, duplicates: int, seed: int) -> list[dict]:
@@ -40,27 +45,27 @@ def ends_as_stripe_has_it(tenant) -> None:
     )  # fmt: skip
 
 
-def renewals(sim, tenant, *, months: int) -> list[dict]:
+def renewals(webhooks: Deliveries, tenant, *, months: int) -> list[dict]:
     """A subscription whose creation was applied in order, then renewed `months` times in
     Stripe: the renewals' events (not applied yet), oldest first."""
     subscription = clocked_subscription(tenant)
     created = events_of(subscription.customer)
     for event in created:
-        process(sim, event)
+        webhooks.process(event)
     for _ in range(months):
-        sim.advance(days=32, payment="succeed")
+        webhooks.sim.advance(days=32, payment="succeed")
     return events_of(subscription.customer, after=created[-1]["created"])
 
 
 def test_renewals_in_any_order_cost_almost_no_stripe_call_and_fewer_queries(
-    stripe_ready, tenant_a, tenant_b
+    webhooks, tenant_a, tenant_b
 ):
     costs = {}
     for tenant, apply in ((tenant_a, event_apply_refetching), (tenant_b, event_apply)):
-        events = renewals(stripe_ready, tenant, months=3)
+        events = renewals(webhooks, tenant, months=3)
         assert len(events) == 15  # each: the subscription updated, its invoice's four events
         deliveries = shuffled_with_duplicates(events, duplicates=2, seed=7)
-        costs[apply] = per_delivery([process(stripe_ready, event, apply) for event in deliveries])
+        costs[apply] = per_delivery([webhooks.process(event, apply) for event in deliveries])
         ends_as_stripe_has_it(tenant)
     (calls_before, queries_before), (calls, queries) = costs.values()
     print(f"renewals, 17 deliveries: before {calls_before:.2f} calls and {queries_before:.1f} "
@@ -72,7 +77,7 @@ def test_renewals_in_any_order_cost_almost_no_stripe_call_and_fewer_queries(
 
 
 def test_a_checkouts_events_in_any_order_on_an_empty_database_cost_fewer_calls(
-    stripe_ready, tenant_a, tenant_b
+    webhooks, tenant_a, tenant_b
 ):
     costs = {}
     for tenant, apply in ((tenant_a, event_apply_refetching), (tenant_b, event_apply)):
@@ -83,7 +88,7 @@ def test_a_checkouts_events_in_any_order_on_an_empty_database_cost_fewer_calls(
         events = events_of(customer_id)
         assert {event["type"] for event in events} <= set(WEBHOOK_EVENTS)
         deliveries = shuffled_with_duplicates(events, duplicates=3, seed=11)
-        costs[apply] = per_delivery([process(stripe_ready, event, apply) for event in deliveries])
+        costs[apply] = per_delivery([webhooks.process(event, apply) for event in deliveries])
         ends_as_stripe_has_it(tenant)
         [subscription] = stripe.Subscription.list(customer=customer_id).data
         assert Invoice.objects.filter(id=subscription.latest_invoice).exists()
