@@ -82,12 +82,19 @@ SHARED_APPS = [
     "djstripe",
     "billing",
     "loginexus.mail",
+    # Identity (django-allauth): its tables live beside the users, so in every schema.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 TENANT_APPS = [
     "loginexus.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "rest_framework.authtoken",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "shipments",
     "escrows",
 ]
@@ -109,9 +116,42 @@ AUTH_USER_MODEL = "accounts.User"
 # Sessions in the schema of the host they were made on, each row with its user's id, so that
 # deactivating a user deletes their sessions (loginexus/accounts/sessions.py).
 SESSION_ENGINE = "loginexus.accounts.sessions"
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "accounts:login"
+LOGOUT_REDIRECT_URL = "account_login"
+# Login looks the account up by its normalised address (accounts.addresses.email_key); allauth's
+# own backend would match case-insensitively only, and is not needed for email-only login.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+# Identity on django-allauth, per workspace (every table in the tenant's schema). Email is the
+# login; nobody signs up on a workspace's host (signup makes workspaces, on the public host;
+# people join one by invitation).
+ACCOUNT_ADAPTER = "loginexus.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+# Unverified owners may use the workspace and pay; inviting people waits for a verified address.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_UNIQUE_EMAIL = True
+# One address per person: a new one replaces the old once it is verified.
+ACCOUNT_CHANGE_EMAIL = True
+# Confirmation keys are rows of the workspace's schema, so a link means nothing on another host
+# (a signed key would carry only the address's id, which another workspace also has).
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# Password reset and "find my workspace" for an unknown address send nothing and answer the same.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "loginexus.accounts.tokens.WorkspaceResetTokenGenerator"  # noqa: S105
+# allauth's limits for everything but the login itself, which the login throttle below limits on
+# every way in (pages, token API, admin) per address and per account.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+MFA_ADAPTER = "loginexus.accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="LogiNexus")
 # Signup ends signed in on the new workspace's host through a one-time link valid this long.
 LOGIN_LINK_SECONDS = env.int("LOGIN_LINK_SECONDS", default=60)
 # An invitation's emailed link stays valid this many days (PRODUCT.md: 7).
@@ -151,6 +191,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "billing.middleware.EntitlementMiddleware",
     "loginexus.middleware.ApplicationErrorMiddleware",
@@ -209,7 +250,7 @@ CACHES = {
 }
 
 # Login throttling (django-ratelimit): per client address and per account, on each host.
-RATELIMIT_VIEW = "loginexus.accounts.views.rate_limited"
+RATELIMIT_VIEW = "loginexus.accounts.identity_views.rate_limited"
 # Where the client's address is: behind a proxy that sets it, e.g. "HTTP_X_REAL_IP".
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="30/m")

@@ -6,7 +6,7 @@ from django.urls import path
 
 from billing.staff.views import platform_metrics_view
 from billing.views import public_pricing, stripe_webhook
-from loginexus.accounts.views import staff_login
+from loginexus.accounts.identity_views import staff_login
 from loginexus.health import healthz
 from loginexus.tenancy.api import SignupApi, WorkspaceFindApi
 from loginexus.tenancy.views import SignupView, WorkspaceFindView, landing

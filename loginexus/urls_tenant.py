@@ -1,18 +1,18 @@
 """URLs of a tenant host (<slug>.BASE_DOMAIN): the tenant's pages and its REST API."""
 
+from allauth.account import urls as allauth_account_urls
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.contrib.auth.views import LogoutView
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from billing.urls import api_urlpatterns as billing_api_urls
 from escrows.api import EscrowViewSet
+from loginexus.accounts import identity_views
 from loginexus.accounts.api import MeApi, MyTokenApi, TokenApi, UserViewSet
 from loginexus.accounts.invitations_api import InvitationViewSet
 from loginexus.accounts.views import (
-    LoginView,
     invitation,
     login_link,
     profile,
@@ -34,14 +34,34 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 
 accounts_urls = (
     [
-        path("login/", LoginView.as_view(), name="login"),
-        path("logout/", LogoutView.as_view(), name="logout"),
         path("link/<str:secret>/", login_link, name="login-link"),
         path("profile/", profile, name="profile"),
         path("invitation/<str:secret>/", invitation, name="invitation"),
     ],
     "accounts",
 )
+
+# django-allauth's pages (login, logout, email, password change and reset, two-factor); the
+# product's own versions of a few of them replace allauth's (identity_views).
+identity_urls = [
+    path("login/", identity_views.login, name="account_login"),
+    path("signup/", identity_views.no_signup, name="account_signup"),
+    re_path(
+        r"^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        identity_views.password_reset_from_key,
+        name="account_reset_password_from_key",
+    ),
+    re_path(
+        r"^confirm-email/(?P<key>[-:\w]+)/$",
+        identity_views.confirm_email,
+        name="account_confirm_email",
+    ),
+]
+_replaced = {route.name for route in identity_urls}
+identity_urls += [
+    route for route in allauth_account_urls.urlpatterns if route.name not in _replaced
+]
+identity_urls.append(path("2fa/", include("allauth.mfa.urls")))
 
 api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
@@ -60,6 +80,7 @@ api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/", include(accounts_urls)),
+    path("accounts/", include(identity_urls)),
     path("billing/", include("billing.urls")),
     path("shipments/", include("shipments.urls")),
     path("escrows/", include("escrows.urls")),

@@ -62,6 +62,7 @@ def _session_tenant(django_db_blocker, slug: str) -> Tenant:
                 slug=slug,
                 admin_email=f"admin@{slug}.example",
                 admin_password=PASSWORD,
+                owner_verified=True,  # established workspaces (signup tests make their own)
             )
         return tenant
 

@@ -78,6 +78,7 @@ def committed_tenant(committed_db):
         slug=slug,
         admin_email=f"admin@{slug}.example",
         admin_password=LIVE_PASSWORD,
+        owner_verified=True,
     )
     yield tenant
     connection.set_schema_to_public()

@@ -1,6 +1,6 @@
 """Errors of accounts."""
 
-from loginexus.exceptions import Conflict
+from loginexus.exceptions import ApplicationError, Conflict
 
 
 class LastAdmin(Conflict):
@@ -16,3 +16,10 @@ class InvitationNotPending(Conflict):
 
     def __init__(self, message: str, *, current: str) -> None:
         super().__init__(message, extra={"current": current})
+
+
+class EmailUnverified(ApplicationError):
+    """Inviting people (and, later, API keys) waits until the actor's address is verified."""
+
+    status = 403
+    code = "email_unverified"

@@ -18,6 +18,11 @@ from billing.selectors import current_tenant
 from loginexus.accounts.addresses import email_key
 from loginexus.accounts.exceptions import InvitationNotPending
 from loginexus.accounts.models import Invitation, Role, User
+from loginexus.accounts.services import (
+    email_address_record,
+    email_verified_required,
+    user_update,
+)
 from loginexus.mail.services import email_send
 from loginexus.tenancy.selectors import tenant_url
 
@@ -49,6 +54,7 @@ def _send(invitation: Invitation, secret: str) -> None:
 def invitation_create(*, email: str, role: str = Role.MEMBER, invited_by: User) -> Invitation:
     """Invite `email`; 400 when it is already an active user or already has a pending
     invitation; 402 (the seat check of the insert) when the plan has no seat left for it."""
+    email_verified_required(user=invited_by, action="invite people")
     email = User.objects.normalize_email(email).lower()
     if User.objects.with_email(email).filter(is_active=True).exists():
         raise ValidationError({"email": ["This address is already a user of this workspace."]})
@@ -77,8 +83,9 @@ def _pending(invitation: Invitation) -> Invitation:
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation) -> Invitation:
+def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     """A new link (the old one stops working) and a new expiry, emailed again."""
+    email_verified_required(user=actor, action="invite people")
     invitation = _pending(invitation)
     secret = secrets.token_urlsafe(32)
     invitation.secret_hash = _hash(secret)
@@ -123,8 +130,6 @@ def invitation_accept(*, secret: str, name: str, password: str) -> User | None:
     if existing is not None:  # a deactivated user comes back, with a new password
         if existing.is_active:
             raise ValidationError({"email": ["This address is already a user of this workspace."]})
-        from loginexus.accounts.services import user_update
-
         existing.set_password(password)
         existing.name = name or existing.name
         existing.save(update_fields=["password", "name"])
@@ -132,4 +137,5 @@ def invitation_accept(*, secret: str, name: str, password: str) -> User | None:
     else:
         user = User.objects.create_user(invitation.email, password, role=invitation.role, name=name)
     Invitation.objects.filter(pk=invitation.pk).update(accepted_user=user)
+    email_address_record(user=user, verified=True)  # the emailed link proved the address
     return user

@@ -76,5 +76,5 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     )
     @action(detail=True, methods=["post"])
     def resend(self, request, pk=None):
-        invitation = invitation_resend(invitation=self.get_object())
+        invitation = invitation_resend(invitation=self.get_object(), actor=request.user)
         return Response(InvitationSerializer(invitation).data)

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from billing.limits import plan_limit_reserve
 from billing.plans import Resource
-from loginexus.accounts.exceptions import LastAdmin
+from loginexus.accounts.exceptions import EmailUnverified, LastAdmin
 from loginexus.accounts.models import LoginLink, Role, Session, User
 
 
@@ -29,7 +30,39 @@ def user_create(*, email: str, password: str, role: str = Role.MEMBER) -> User:
         password_validation.validate_password(password, candidate)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from error
-    return User.objects.create_user(email, password, role=role)
+    user = User.objects.create_user(email, password, role=role)
+    email_address_record(user=user, verified=False)
+    return user
+
+
+def email_address_record(*, user: User, verified: bool) -> EmailAddress:
+    """The user's address as django-allauth keeps it (one, primary): verification, the address
+    change and password reset read it."""
+    address, _ = EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": verified}
+    )
+    return address
+
+
+def email_verification_send(*, user: User, signup: bool = False) -> bool:
+    """Email the user a link that verifies their address (on their workspace's host); False
+    when it is verified already."""
+    address = EmailAddress.objects.filter(user=user, email=user.email).first()
+    if address is None:
+        address = email_address_record(user=user, verified=False)
+    if address.verified:
+        return False
+    address.send_confirmation(None, signup=signup)
+    return True
+
+
+def email_verified_required(*, user: User, action: str) -> None:
+    """Refuse `action` (403 email_unverified) while the user's address is not verified."""
+    if not EmailAddress.objects.filter(user=user, email=user.email, verified=True).exists():
+        raise EmailUnverified(
+            f"Verify your email address before you {action}: open the link we emailed you, "
+            "or send it again from your email settings."
+        )
 
 
 @transaction.atomic

@@ -1,15 +1,11 @@
-"""Pages of accounts: login and logout on a tenant host and the platform admin's login (all
-rate-limited), and the team."""
+"""Pages of accounts that are the product's own: the signup's login link, an invitation's page,
+the profile and the team."""
 
-import logging
-
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
 
 from loginexus.accounts.forms import (
@@ -35,10 +31,6 @@ from loginexus.accounts.services import (
     user_create,
     user_update,
 )
-from loginexus.accounts.throttling import login_rate_limits, login_throttled
-from loginexus.clients import client_address
-
-logger = logging.getLogger("loginexus.security")
 
 
 def errors_onto(form, error: ValidationError) -> None:
@@ -46,16 +38,6 @@ def errors_onto(form, error: ValidationError) -> None:
     for field, problems in error.message_dict.items():
         for problem in problems:
             form.add_error(field if field in form.fields else None, problem)
-
-
-@method_decorator(login_rate_limits("username"), name="post")
-class LoginView(auth_views.LoginView):
-    template_name = "accounts/login.html"
-    redirect_authenticated_user = True
-
-
-# The platform admin's login (public host), throttled like the tenants' logins.
-staff_login = login_throttled(admin.site.login, field="username")
 
 
 @require_GET
@@ -91,17 +73,6 @@ def invitation(request, secret: str):
         {"form": form, "invitation": invited},
         status=400 if form.errors else 200,
     )
-
-
-def rate_limited(request, exception=None):
-    """Answer of every rate-limited page (settings.RATELIMIT_VIEW)."""
-    logger.warning(
-        "rate limited: path=%s address=%s host=%s",
-        request.path,
-        client_address(request),
-        request.get_host(),
-    )
-    return render(request, "accounts/rate_limited.html", status=429)
 
 
 @login_required
@@ -166,7 +137,7 @@ def team_invite(request):
 @tenant_admin_required
 @require_POST
 def team_invitation_resend(request, pk: int):
-    invited = invitation_resend(invitation=get_object_or_404(Invitation, pk=pk))
+    invited = invitation_resend(invitation=get_object_or_404(Invitation, pk=pk), actor=request.user)
     messages.success(request, f"The invitation to {invited.email} is sent again.")
     return redirect("team")
 

@@ -37,10 +37,30 @@ def email_send(
     """Render `emails/<template>_subject.txt`, `.txt` and `.html` with `context` (plus the
     workspace, so every email names it) and queue the message for delivery once the caller's
     transaction commits. Nothing is sent if it rolls back. None when there is nobody to send to."""
+    to = list(to)
+    if not any(to):
+        return None
+    subject, text, html = _render(template, {"workspace": tenant, **(context or {})})
+    return email_queue(
+        to=to, template=template, subject=subject, text=text, html=html, tenant=tenant
+    )
+
+
+@transaction.atomic
+def email_queue(
+    *,
+    to: Iterable[str],
+    template: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    tenant: Tenant | None = None,
+) -> OutgoingEmail | None:
+    """Queue a message already rendered (by `email_send`, or by django-allauth from its own
+    templates) for delivery once the caller's transaction commits."""
     recipients = sorted({address for address in to if address})
     if not recipients:
         return None
-    subject, text, html = _render(template, {"workspace": tenant, **(context or {})})
     email = OutgoingEmail.objects.create(
         tenant=tenant, template=template, to=recipients, subject=subject, text=text, html=html
     )

@@ -9,7 +9,12 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from loginexus.accounts.models import Role, User
-from loginexus.accounts.services import login_link_create, user_create
+from loginexus.accounts.services import (
+    email_address_record,
+    email_verification_send,
+    login_link_create,
+    user_create,
+)
 from loginexus.mail.services import email_send
 from loginexus.tenancy.exceptions import SignupUnavailable, SlugTaken
 from loginexus.tenancy.models import Domain, Tenant
@@ -18,8 +23,17 @@ from loginexus.tenancy.template import template_missing_migrations, template_sch
 from loginexus.tenancy.validators import schema_name_for_slug
 
 
-def tenant_provision(*, company: str, slug: str, admin_email: str, admin_password: str) -> Tenant:
-    """Create a tenant, its schema (a clone of the template), its domain and its first admin.
+def tenant_provision(
+    *,
+    company: str,
+    slug: str,
+    admin_email: str,
+    admin_password: str,
+    owner_verified: bool = False,
+) -> Tenant:
+    """Create a tenant, its schema (a clone of the template), its domain and its first admin,
+    who is emailed a link that verifies the address (unless `owner_verified`: the address is
+    known already, as the demo's is).
 
     All of it happens in one transaction (PostgreSQL's DDL is transactional), so a failure leaves
     nothing behind. A template that lags behind the code refuses signup rather than migrating here.
@@ -42,7 +56,11 @@ def tenant_provision(*, company: str, slug: str, admin_email: str, admin_passwor
         CloneSchema().clone_schema(template_schema_name(), tenant.schema_name, "DATA")
         Domain.objects.create(domain=tenant_host(slug=slug), tenant=tenant, is_primary=True)
         with schema_context(tenant.schema_name):
-            user_create(email=admin_email, password=admin_password, role=Role.ADMIN)
+            owner = user_create(email=admin_email, password=admin_password, role=Role.ADMIN)
+            if owner_verified:
+                email_address_record(user=owner, verified=True)
+            else:
+                email_verification_send(user=owner, signup=True)
     return tenant
 
 

@@ -20,7 +20,7 @@ def get_token(client, email, password=PASSWORD):
 
 def test_login_page_logs_a_tenant_user_in_and_logout_logs_out(client_a, tenant_a):
     response = client_a.post(
-        "/accounts/login/", {"username": "admin@alpha.example", "password": PASSWORD}
+        "/accounts/login/", {"login": "admin@alpha.example", "password": PASSWORD}
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -34,17 +34,17 @@ def test_login_page_logs_a_tenant_user_in_and_logout_logs_out(client_a, tenant_a
 
 def test_login_ignores_the_case_of_the_email(client_a, tenant_a):
     response = client_a.post(
-        "/accounts/login/", {"username": "ADMIN@Alpha.Example", "password": PASSWORD}
+        "/accounts/login/", {"login": "ADMIN@Alpha.Example", "password": PASSWORD}
     )
     assert response.status_code == 302
 
 
 def test_wrong_password_shows_an_error_on_the_login_page(client_a, tenant_a):
     response = client_a.post(
-        "/accounts/login/", {"username": "admin@alpha.example", "password": "wrong-password"}
+        "/accounts/login/", {"login": "admin@alpha.example", "password": "wrong-password"}
     )
     assert response.status_code == 200
-    assert b"Please enter a correct email and password" in response.content
+    assert b"The email address and/or password you specified are not correct." in response.content
 
 
 def test_inactive_user_cannot_log_in(client_a, tenant_a):
@@ -98,10 +98,10 @@ def test_api_without_or_with_bad_credentials_answers_401(client_a):
 
 def test_user_of_one_tenant_cannot_log_in_on_another_tenants_host(client_b, tenant_a, tenant_b):
     response = client_b.post(
-        "/accounts/login/", {"username": "admin@alpha.example", "password": PASSWORD}
+        "/accounts/login/", {"login": "admin@alpha.example", "password": PASSWORD}
     )
     assert response.status_code == 200
-    assert b"Please enter a correct email and password" in response.content
+    assert b"The email address and/or password you specified are not correct." in response.content
     assert get_token(client_b, "admin@alpha.example").status_code == 400
 
 
@@ -134,7 +134,7 @@ def test_users_of_one_tenant_are_invisible_from_another(tenant_a, tenant_b):
 def test_login_is_rate_limited_per_account(client_a, tenant_a, settings):
     settings.LOGIN_RATE_PER_ACCOUNT = "3/m"
     answers = [
-        client_a.post("/accounts/login/", {"username": "admin@alpha.example", "password": "bad"})
+        client_a.post("/accounts/login/", {"login": "admin@alpha.example", "password": "bad"})
         for _ in range(4)
     ]
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]

@@ -67,6 +67,7 @@ def fuzz_site(web_server, stripe_simulator, django_db_blocker):
         tenant = tenant_provision(
             company="Fuzz Freight", slug="fuzz", admin_email="admin@fuzz.example",
             admin_password=LIVE_PASSWORD,
+        owner_verified=True,
         )  # fmt: skip
         Domain.objects.create(domain="127.0.0.1", tenant=tenant, is_primary=False)
         with schema_context(tenant.schema_name):

@@ -71,7 +71,7 @@ def test_nothing_is_queued_or_sent_when_the_change_rolls_back(
         email_send(**usage_email(tenant_a))
         raise RuntimeError("the change failed")
     assert callbacks == []
-    assert not OutgoingEmail.objects.exists()
+    assert not OutgoingEmail.objects.filter(tenant=tenant_a, template="usage_warning").exists()
     assert mailbox.messages() == []
 
 
@@ -110,7 +110,7 @@ def test_an_email_whose_task_was_lost_is_queued_again_and_delivered(
 def test_the_usage_warning_names_the_workspace_and_links_to_its_pricing(db, tenant_a, mailbox):
     on_plan(tenant_a, "free")
     assert usage_warning_send(tenant=tenant_a, resource=Resource.ESCROWS, threshold=100) == 1
-    email = OutgoingEmail.objects.get()
+    email = OutgoingEmail.objects.get(tenant=tenant_a, template="usage_warning")
     assert email.tenant == tenant_a
     assert email.subject == "LogiNexus: Alpha Freight has reached its Free limit of escrows"
     assert "http://alpha.localhost:8000/billing/pricing/" in email.text

@@ -25,8 +25,31 @@ INVITATION = "invitation"
 # Every route of the tenant URL conf and what each of its path parameters names.
 PARAMETERS: dict[str, dict[str, str]] = {
     "dashboard": {},
-    "accounts:login": {},
-    "accounts:logout": {},
+    "account_login": {},
+    "account_logout": {},
+    "account_signup": {},
+    "account_inactive": {},
+    "account_reauthenticate": {},
+    "account_request_reauthentication_code": {},
+    "account_confirm_reauthentication_code": {},
+    "account_email": {},
+    "account_email_verification_sent": {},
+    "account_confirm_email": {"key": LOGIN_LINK},
+    "account_change_password": {},
+    "account_set_password": {},
+    "account_reset_password": {},
+    "account_reset_password_done": {},
+    "account_reset_password_from_key": {"uidb36": LOGIN_LINK, "key": LOGIN_LINK},
+    "account_reset_password_from_key_done": {},
+    "account_confirm_login_code": {},
+    "mfa_index": {},
+    "mfa_authenticate": {},
+    "mfa_reauthenticate": {},
+    "mfa_activate_totp": {},
+    "mfa_deactivate_totp": {},
+    "mfa_view_recovery_codes": {},
+    "mfa_generate_recovery_codes": {},
+    "mfa_download_recovery_codes": {},
     "accounts:login-link": {"secret": LOGIN_LINK},
     "accounts:profile": {},
     "accounts:invitation": {"secret": LOGIN_LINK},
@@ -86,8 +109,16 @@ PARAMETERS: dict[str, dict[str, str]] = {
 # Routes anyone may reach without logging in, and every status they may answer a stranger
 # (a redirect must lead to the host's own login page).
 OPEN_ROUTES: dict[str, set[int]] = {
-    "accounts:login": {200, 405},
-    "accounts:logout": {302, 405},
+    "account_login": {200, 405},
+    "account_logout": {302, 405},
+    "account_signup": {404, 405},
+    "account_inactive": {200, 405},
+    "account_email_verification_sent": {200, 405},
+    "account_confirm_email": {404, 405},
+    "account_reset_password": {200, 405},
+    "account_reset_password_done": {200, 405},
+    "account_reset_password_from_key": {404, 405},
+    "account_reset_password_from_key_done": {200, 405},
     "accounts:login-link": {404, 405},
     "accounts:invitation": {404, 405},
     "api-token": {400, 405},
@@ -95,6 +126,10 @@ OPEN_ROUTES: dict[str, set[int]] = {
     "api-docs": {200, 401, 405},
     "healthz": {200, 405},
 }
+
+# Where an open route may send a stranger other than the login page: a reset request answers
+# "check your inbox" whoever asks (and sends nothing for an address the host does not know).
+OPEN_REDIRECTS: dict[str, str] = {"account_reset_password": "/accounts/password/reset/done/"}
 
 # Routes whose request body names an object (the shipment an escrow secures).
 BODY_NAMES_AN_OBJECT = {"escrows:new", "escrow-list"}
@@ -167,7 +202,7 @@ def filled_paths(route: Route, ids: dict[str, list[int]]) -> list[str]:
     values = {
         name: list(ESCROW_ACTIONS)
         if kind == ESCROW_ACTION
-        else ids.get(kind, ["no-such-link"])
+        else ids.get(kind, ["nosuchlink"])
         if kind == LOGIN_LINK
         else ids.get(kind, [9170999])
         if kind == INVITATION
@@ -189,7 +224,7 @@ def acting_body(*, shipment: int, email: str) -> dict:
         "weight_kg": "1.000", "status": "cancelled",
         "shipment": shipment, "buyer": "Acted", "seller": "Acted", "amount": "1.00",
         "currency": "EUR",
-        "email": email, "username": email, "password": PASSWORD,
+        "email": email, "login": email, "username": email, "password": PASSWORD,
         "role": "admin", "is_active": False, "plan": "free", "interval": "month",
     }  # fmt: skip
 

@@ -95,13 +95,13 @@ def test_a_decoy_email_field_does_not_move_the_login_page_attempts_to_another_ac
     for n in range(3):
         response = client_a.post(
             "/accounts/login/",
-            {"username": "admin@alpha.example", "email": f"decoy-{n}@x.example", "password": WRONG},
+            {"login": "admin@alpha.example", "email": f"decoy-{n}@x.example", "password": WRONG},
             REMOTE_ADDR=f"10.8.0.{n}",
         )
         assert response.status_code == 200
     late = client_a.post(
         "/accounts/login/",
-        {"username": "admin@alpha.example", "email": "decoy-9@x.example", "password": PASSWORD},
+        {"login": "admin@alpha.example", "email": "decoy-9@x.example", "password": PASSWORD},
         REMOTE_ADDR="10.8.0.99",
     )
     assert late.status_code == 429
@@ -117,13 +117,13 @@ def test_fullwidth_letters_count_against_the_same_account(client_a, tenant_a, se
     for n, spelling in enumerate(spellings):
         response = client_a.post(
             "/accounts/login/",
-            {"username": spelling, "password": WRONG},
+            {"login": spelling, "password": WRONG},
             REMOTE_ADDR=f"10.7.0.{n}",
         )
         assert response.status_code == 200
     late = client_a.post(
         "/accounts/login/",
-        {"username": "admin@alpha.example", "password": PASSWORD},
+        {"login": "admin@alpha.example", "password": PASSWORD},
         REMOTE_ADDR="10.7.0.99",
     )
     assert late.status_code == 429
@@ -224,9 +224,7 @@ def test_reactivating_a_user_does_not_bring_back_their_session_or_token(admin_cl
     member = tenant_user(tenant_a, email="leaves@alpha.example")
     browser = host_client("alpha.localhost")
     assert (
-        browser.post(
-            "/accounts/login/", {"username": member.email, "password": PASSWORD}
-        ).status_code
+        browser.post("/accounts/login/", {"login": member.email, "password": PASSWORD}).status_code
         == 302
     )
     token = post_json(

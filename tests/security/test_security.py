@@ -252,7 +252,7 @@ def _suspended_now(ctx: Context) -> bool:
 PAGE_FORMS = [
     PageForm(
         "login", "/accounts/login/", "/accounts/login/",
-        {"username": "admin@alpha.example", "password": PASSWORD}, me_is_logged_in,
+        {"login": "admin@alpha.example", "password": PASSWORD}, me_is_logged_in,
         who="anonymous",
     ),
     PageForm(
@@ -680,7 +680,7 @@ WRONG_PASSWORD = "wrong-password"
 
 
 def login(client: Client, username: str, password: str = WRONG_PASSWORD, **extra):
-    return client.post("/accounts/login/", {"username": username, "password": password}, **extra)
+    return client.post("/accounts/login/", {"login": username, "password": password}, **extra)
 
 
 def test_login_page_is_rate_limited_per_address_across_accounts(client_a, tenant_a, settings):

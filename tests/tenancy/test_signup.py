@@ -65,7 +65,7 @@ def test_new_tenant_is_usable_at_once(public_client):
     assert token.status_code == 200
     assert token.json()["token"]
     login = tenant_client.post(
-        "/accounts/login/", {"username": GOOD["email"], "password": GOOD["password"]}
+        "/accounts/login/", {"login": GOOD["email"], "password": GOOD["password"]}
     )
     assert login.status_code == 302
     assert tenant_client.get("/").status_code == 200

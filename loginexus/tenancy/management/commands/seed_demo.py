@@ -37,6 +37,7 @@ class Command(BaseCommand):
                 slug=DEMO_SLUG,
                 admin_email=settings.DEMO_ADMIN_EMAIL,
                 admin_password=settings.DEMO_ADMIN_PASSWORD,
+                owner_verified=True,  # the demo's owner may invite at once
             )
 
     def _print(self) -> None:
