@@ -12,16 +12,16 @@ from escrows.api import EscrowViewSet
 from loginexus.accounts import identity_views
 from loginexus.accounts.api import MeApi, MyTokenApi, TokenApi, UserViewSet
 from loginexus.accounts.invitations_api import InvitationViewSet
-from loginexus.accounts.views import (
-    invitation,
-    login_link,
-    profile,
+from loginexus.accounts.team_views import (
     team,
     team_deactivate,
     team_invitation_resend,
     team_invitation_revoke,
     team_invite,
+    team_reactivate,
+    team_role,
 )
+from loginexus.accounts.views import invitation, login_link, profile
 from loginexus.health import healthz
 from shipments.api import ShipmentViewSet
 from shipments.views import dashboard
@@ -86,6 +86,8 @@ urlpatterns = [
     path("escrows/", include("escrows.urls")),
     path("team/", team, name="team"),
     path("team/<int:pk>/deactivate/", team_deactivate, name="team-deactivate"),
+    path("team/<int:pk>/reactivate/", team_reactivate, name="team-reactivate"),
+    path("team/<int:pk>/role/", team_role, name="team-role"),
     path("team/invite/", team_invite, name="team-invite"),
     path(
         "team/invitations/<int:pk>/resend/", team_invitation_resend, name="team-invitation-resend"

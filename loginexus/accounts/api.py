@@ -1,5 +1,7 @@
 """REST API of accounts on tenant hosts: tokens, the current user, the team (admins)."""
 
+from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.base.forms import BaseAuthenticateForm as AuthenticateForm
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.decorators import method_decorator
@@ -15,6 +17,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from loginexus.accounts.exceptions import MfaRequired
 from loginexus.accounts.models import Role
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.accounts.selectors import user_list
@@ -28,22 +31,41 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(
         max_length=128, trim_whitespace=False, style={"input_type": "password"}
     )
+    code = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="For an account with two-factor authentication: the authenticator app's "
+        "current code, or one of its recovery codes.",
+    )
 
     def validate(self, attrs):
+        refused = serializers.ValidationError(
+            "Unable to log in with these credentials.", code="authorization"
+        )
         user = authenticate(
             request=self.context["request"], username=attrs["email"], password=attrs["password"]
         )
         if user is None:
-            raise serializers.ValidationError(
-                "Unable to log in with these credentials.", code="authorization"
-            )
+            raise refused
+        if mfa_adapter().is_mfa_enabled(user):
+            if not attrs.get("code"):
+                raise MfaRequired(
+                    "This account uses two-factor authentication: send the authenticator "
+                    "app's current code (or a recovery code) as `code`."
+                )
+            second_factor = AuthenticateForm(user=user, data={"code": attrs["code"]})
+            if not second_factor.is_valid():
+                raise refused
+            second_factor.authenticator.record_usage()
         attrs["user"] = user
         return attrs
 
 
 @method_decorator(login_rate_limits("email"), name="post")
 class TokenApi(APIView):
-    """Email and password in, the user's token out. It reads no cookie and no token."""
+    """Email and password in (and, for an account with two-factor authentication, the
+    authenticator's current code or a recovery code), the user's token out. It reads no cookie
+    and no token."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -52,7 +74,11 @@ class TokenApi(APIView):
         request=TokenRequestSerializer,
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="Bad credentials or field errors"),
+            400: OpenApiResponse(description="Bad credentials (or a wrong code) or field errors"),
+            403: OpenApiResponse(
+                description="`mfa_required`: the account uses two-factor authentication and "
+                "the request carries no `code`"
+            ),
             429: OpenApiResponse(description="Too many attempts"),
         },
     )

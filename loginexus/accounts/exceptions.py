@@ -23,3 +23,10 @@ class EmailUnverified(ApplicationError):
 
     status = 403
     code = "email_unverified"
+
+
+class MfaRequired(ApplicationError):
+    """A password alone does not open an account with two-factor authentication."""
+
+    status = 403
+    code = "mfa_required"

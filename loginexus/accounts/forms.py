@@ -38,3 +38,7 @@ class InvitationAcceptForm(forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField(max_length=254)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

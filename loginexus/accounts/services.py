@@ -17,6 +17,7 @@ from billing.limits import plan_limit_reserve
 from billing.plans import Resource
 from loginexus.accounts.exceptions import EmailUnverified, LastAdmin
 from loginexus.accounts.models import LoginLink, Role, Session, User
+from loginexus.accounts.selectors import email_is_verified
 
 
 @transaction.atomic
@@ -58,7 +59,7 @@ def email_verification_send(*, user: User, signup: bool = False) -> bool:
 
 def email_verified_required(*, user: User, action: str) -> None:
     """Refuse `action` (403 email_unverified) while the user's address is not verified."""
-    if not EmailAddress.objects.filter(user=user, email=user.email, verified=True).exists():
+    if not email_is_verified(user=user):
         raise EmailUnverified(
             f"Verify your email address before you {action}: open the link we emailed you, "
             "or send it again from your email settings."

@@ -74,6 +74,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "escrows:act": {"pk": ESCROW, "action": ESCROW_ACTION},
     "team": {},
     "team-deactivate": {"pk": USER},
+    "team-reactivate": {"pk": USER},
+    "team-role": {"pk": USER},
     "team-invite": {},
     "team-invitation-resend": {"pk": INVITATION},
     "team-invitation-revoke": {"pk": INVITATION},

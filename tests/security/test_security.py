@@ -294,7 +294,7 @@ PAGE_FORMS = [
         lambda ctx, response: in_a(get_user_model(), email="form-new@alpha.example"),
     ),
     PageForm(
-        "team-update", "/team/", "/team/{member}/deactivate/", {},
+        "team-update", "/team/{member}/deactivate/", "/team/{member}/deactivate/", {},
         lambda ctx, response: in_a(get_user_model(), pk=ctx.alpha.member, is_active=False),
     ),
     PageForm(
