@@ -1,6 +1,7 @@
 """Pages of accounts that are the product's own: the signup's login link, an invitation's page
 and the profile (the team's pages are in team_views)."""
 
+from allauth.mfa.adapter import get_adapter as mfa_adapter
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from loginexus.accounts.invitations import (
     invitation_accept,
     invitation_by_secret,
 )
+from loginexus.accounts.selectors import email_is_verified
 from loginexus.accounts.services import (
     login_link_redeem,
     profile_update,
@@ -77,5 +79,12 @@ def profile(request):
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
     return render(
-        request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "email_verified": email_is_verified(user=user),
+            "two_factor": mfa_adapter().is_mfa_enabled(user),
+        },
+        status=400 if form.errors else 200,
     )
