@@ -93,4 +93,5 @@ class MFAAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:
         """The authenticator app lists the workspace, as one person may belong to several."""
         workspace = _workspace()
-        return f"LogiNexus ({workspace.name})" if workspace else "LogiNexus"
+        issuer = settings.MFA_TOTP_ISSUER
+        return f"{issuer} ({workspace.name})" if workspace else issuer
