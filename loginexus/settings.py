@@ -95,6 +95,7 @@ TENANT_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "loginexus.audit",
     "shipments",
     "escrows",
 ]
@@ -192,6 +193,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "loginexus.audit.context.AuditContextMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "billing.middleware.EntitlementMiddleware",
     "loginexus.middleware.ApplicationErrorMiddleware",

@@ -73,6 +73,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "escrows:detail": {"pk": ESCROW},
     "escrows:act": {"pk": ESCROW, "action": ESCROW_ACTION},
     "team": {},
+    "audit-log": {},
+    "audit-log-list": {},
     "team-deactivate": {"pk": USER},
     "team-reactivate": {"pk": USER},
     "team-role": {"pk": USER},
