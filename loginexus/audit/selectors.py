@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django_tenants.utils import schema_context
 
 from loginexus.audit.models import AuditEntry
 
@@ -30,3 +31,9 @@ def audit_entries(
     if until:
         entries = entries.filter(at__lt=until)
     return entries
+
+
+def audit_latest(*, tenant, count: int = 25) -> list[AuditEntry]:
+    """A workspace's latest entries, read from its schema (for platform staff's tenant page)."""
+    with schema_context(tenant.schema_name):
+        return list(AuditEntry.objects.order_by("-at", "-id")[:count])

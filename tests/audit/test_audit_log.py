@@ -118,3 +118,11 @@ def test_each_workspace_sees_only_its_own(admin_client_a, tenant_a, tenant_b):
     make_shipment(tenant_b, reference="BRAVO-AUDIT")
     listed = admin_client_a.get("/api/v1/audit-log/?action=shipment.created").json()
     assert "BRAVO-AUDIT" not in json.dumps(listed)
+
+
+def test_staff_read_a_workspaces_log_on_its_admin_page(superuser_client, tenant_a):
+    make_shipment(tenant_a, reference="AUD-STAFF")
+    page = superuser_client.get(f"/admin/tenancy/tenant/{tenant_a.pk}/change/")
+    assert page.status_code == 200
+    assert "Audit log" in page.content.decode()
+    assert "shipment.created" in page.content.decode()
