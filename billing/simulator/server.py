@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (registers the routes)
     objects,
     resources,
     subscription_resources,
+    tax_id_resources,
 )
 from .billing_resources import checkout_pay, portal_action
 from .errors import (
@@ -96,9 +97,10 @@ class Api:
         kind = node.get("object")
         object_id = node.get("id", "")
         if kind == "customer" and key in ("sources", "tax_ids"):
+            found = tax_id_resources.tax_ids_of(self, object_id) if key == "tax_ids" else []
             return {
                 "object": "list",
-                "data": [],
+                "data": [public(tax_id) for tax_id in found],
                 "has_more": False,
                 "url": f"/v1/customers/{object_id}/{key}",
             }
