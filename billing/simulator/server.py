@@ -61,6 +61,7 @@ class Fault:
     mode: str  # "500", "timeout" or "reset"
     remaining: int | None  # None: every request until cleared
     hold_seconds: float
+    after: int = 0  # requests still answered normally before the fault begins
 
 
 class Api:
@@ -281,6 +282,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         with self.api.state.lock:
             fault = self.api.fault
             if fault is None:
+                return None
+            if fault.after > 0:
+                fault.after -= 1
                 return None
             if fault.remaining is not None:
                 fault.remaining -= 1
@@ -533,6 +537,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                     mode,
                     None if count is None else int(count),
                     float(payload.get("hold_seconds", 30)),
+                    after=int(payload.get("after", 0)),
                 )
             return 200, {"ok": True, "mode": mode, "count": count}
         if (method, path) == ("DELETE", "/_sim/faults"):
