@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from loginexus.accounts.permissions import IsTenantAdmin
-from loginexus.api import ErrorSerializer, error_responses
+from loginexus.api import BAD_REQUEST, ErrorSerializer, error_responses
 from loginexus.tenancy.models import ADDRESS_PARTS, Tenant
 from loginexus.tenancy.workspace import workspace_update
 
@@ -53,6 +53,23 @@ class WorkspaceSerializer(serializers.Serializer):
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text=_("An IANA name such as Europe/Berlin.")
     )
+
+
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+# {field: [message]}, and for the nested objects {field: {part: [message]}}; errors of the
+# whole body under "non_field_errors". A body that is not JSON answers {detail, code}.
+WORKSPACE_BAD_REQUEST = {
+    "anyOf": [
+        {
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [_MESSAGES, {"type": "object", "additionalProperties": _MESSAGES}]
+            },
+        },
+        *BAD_REQUEST["anyOf"][1:],
+    ],
+    "example": {"billing_address": {"country": ["XX is not a country code."]}},
+}
 
 
 def workspace_data(tenant: Tenant) -> dict:
@@ -107,13 +124,19 @@ class WorkspaceApi(APIView):
         request=WorkspaceSerializer,
         responses={
             200: WorkspaceSerializer,
-            **error_responses(400, 401, 403),
+            400: OpenApiResponse(
+                WORKSPACE_BAD_REQUEST,
+                description="Field errors, those of billing_address and tax_id nested as sent; "
+                "or an unreadable body; or Stripe's refusal of the change",
+            ),
+            **error_responses(401, 403),
             503: OpenApiResponse(
                 ErrorSerializer, description="Stripe unreachable; nothing was changed"
             ),
         },
-        description="Field errors of `billing_address` and `tax_id` are nested as sent: "
-        '`{"billing_address": {"country": [message]}}`.',
+        description="Send any of the settings; `slug` cannot be changed. Field errors of "
+        '`billing_address` and `tax_id` are nested as sent: `{"billing_address": {"country": '
+        "[message]}}`. When Stripe is unreachable the answer is 503 and nothing is changed.",
     )
     def patch(self, request):
         data = WorkspaceSerializer(data=request.data)
