@@ -17,6 +17,13 @@ class StripeRequestRejected(ApplicationError):
     code = "stripe_request_rejected"
 
 
+class TaxIdInvalid(ApplicationError):
+    """Stripe refused a tax ID's value (400 `tax_id_invalid`): a field error for the user."""
+
+    status = 400
+    code = "tax_id_invalid"
+
+
 class SubscriptionExists(Conflict):
     code = "subscription_exists"
 

@@ -26,6 +26,7 @@ from billing.selectors import (
     usage_get,
 )
 from billing.stripe import boundary
+from billing.stripe.customers import customer_details, customer_lock
 from billing.stripe.subscriptions import SubscriptionFacts
 from loginexus.accounts.models import Role, User
 from loginexus.audit.services import audit_record
@@ -111,22 +112,28 @@ def entitlement_and_invoice_refresh(*, tenant: Tenant) -> Entitlement:
 
 
 def customer_ensure(*, tenant: Tenant) -> Customer:
-    """The tenant's Stripe customer, created in Stripe first and only then recorded locally."""
+    """The tenant's Stripe customer, created in Stripe first and only then recorded locally,
+    with the workspace's billing details as they are when it is created (a change saved
+    meanwhile waits for it: customer_lock)."""
     customer = customer_get(tenant=tenant)
     if customer:
         return customer
-    stripe_customer = boundary.customer_create(
-        # Staff may clear the billing email; Stripe refuses an empty one.
-        email=tenant.email or None,
-        name=tenant.name,
-        metadata={
-            djstripe_settings.SUBSCRIBER_CUSTOMER_KEY: str(tenant.pk),
-            "tenant_id": str(tenant.pk),
-            "tenant_slug": tenant.slug,
-        },
-        idempotency_key=f"loginexus-customer-{tenant.pk}",
-    )
-    return boundary.synced(Customer, stripe_customer)
+    with transaction.atomic():
+        customer_lock(tenant=tenant)
+        customer = customer_get(tenant=tenant)
+        if customer:
+            return customer
+        tenant = Tenant.objects.get(pk=tenant.pk)
+        stripe_customer = boundary.customer_create(
+            **customer_details(tenant),
+            metadata={
+                djstripe_settings.SUBSCRIBER_CUSTOMER_KEY: str(tenant.pk),
+                "tenant_id": str(tenant.pk),
+                "tenant_slug": tenant.slug,
+            },
+            idempotency_key=f"loginexus-customer-{tenant.pk}",
+        )
+        return boundary.synced(Customer, stripe_customer)
 
 
 def _price_id(plan: Plan, interval: Interval) -> str:

@@ -25,6 +25,8 @@ from loginexus.accounts.views import invitation, login_link, profile
 from loginexus.audit.api import AuditLogViewSet
 from loginexus.audit.views import audit_log
 from loginexus.health import healthz
+from loginexus.tenancy.workspace_api import WorkspaceApi
+from loginexus.tenancy.workspace_views import workspace_settings
 from shipments.api import ShipmentViewSet
 from shipments.views import dashboard
 
@@ -71,6 +73,7 @@ api_v1 = [
     path("auth/me/", MeApi.as_view(), name="api-me"),
     path("auth/me/token/", MyTokenApi.as_view(), name="api-my-token"),
     path("billing/", include(billing_api_urls)),
+    path("workspace/", WorkspaceApi.as_view(), name="api-workspace"),
     *router.urls,
 ]
 
@@ -99,6 +102,7 @@ urlpatterns = [
     path(
         "team/invitations/<int:pk>/revoke/", team_invitation_revoke, name="team-invitation-revoke"
     ),
+    path("settings/", workspace_settings, name="workspace-settings"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

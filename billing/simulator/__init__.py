@@ -24,7 +24,8 @@ Controls (JSON, no auth) — see README.md beside this file:
 - ``GET  /_sim/health``
 - ``POST /_sim/reset``                      forget everything (account and portal config re-made)
 - ``POST /_sim/advance``  ``{"days": 30, "payment": "auto"|"succeed"|"fail"}``
-- ``POST /_sim/faults``   ``{"mode": "500"|"timeout"|"reset", "count": 1|null, "hold_seconds": 30}``
+- ``POST /_sim/faults``   ``{"mode": "500"|"timeout"|"reset", "count": 1|null, "hold_seconds": 30,
+  "after": 0}``  (``after``: requests let through before the fault begins)
 - ``DELETE /_sim/faults``
 - ``POST /_sim/webhook_endpoints`` ``{"url", "secret"?, "enabled_events"?}`` → endpoint with secret
 - ``GET  /_sim/webhook_deliveries``         every delivery attempt

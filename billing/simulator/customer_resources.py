@@ -12,6 +12,7 @@ from .forms import as_metadata
 from .param_fields import set_customer_fields
 from .routing import route
 from .store import deleted_stub, listing, paginate
+from .tax_id_resources import tax_id_add, tax_id_value_valid
 
 if TYPE_CHECKING:
     from .server import Api
@@ -37,11 +38,20 @@ def customer_create(api: Api, params: Params) -> dict[str, Any]:
     source = params.get("source")
     if source and (not isinstance(source, str) or source not in cards.TEST_TOKENS):
         raise InvalidRequest(f"No such token: '{source}'", code="resource_missing", param="source")
-    # Stripe checks the cards before it creates anything: a declined one creates no customer.
+    # Stripe checks the cards and tax IDs before it creates anything: a declined card or a
+    # malformed tax ID creates no customer.
     for reference in (source, pm_ref, default_ref):
         refusal = api.billing.attach_refusal(reference)
         if refusal is not None:
             raise CardDeclined(decline=refusal)
+    tax_id_data = params.get("tax_id_data") or []
+    for index, datum in enumerate(tax_id_data):
+        if not tax_id_value_valid(datum.get("type", ""), datum.get("value", "")):
+            raise InvalidRequest(
+                f"Invalid value for {datum.get('type')}.",
+                code="tax_id_invalid",
+                param=f"tax_id_data[{index}][value]",
+            )
     customer = objects.customer(created=0, params={}, test_clock=clock_id or None)
     at = (
         api.billing.now()
@@ -52,6 +62,15 @@ def customer_create(api: Api, params: Params) -> dict[str, Any]:
     set_customer_fields(customer, params)
     api.state.add(customer)
     api.billing.emit("customer.created", customer, at=at)
+    for index, datum in enumerate(tax_id_data):
+        tax_id_add(
+            api,
+            customer,
+            datum["type"],
+            datum["value"],
+            at=at,
+            param=f"tax_id_data[{index}][value]",
+        )
     if source:
         # Legacy sources are not simulated: the card pays the customer's invoices as its
         # default source would, and is listed among its payment methods.

@@ -22,6 +22,7 @@ _LONG_PREFIXES = {
     "pi",
     "ii",
     "txn",
+    "txi",
 }
 
 

@@ -99,7 +99,7 @@ class Invoicing:
     ) -> dict[str, Any]:
         currency = lines[0]["currency"] if lines else "usd"
         account = self.state.all("account")[0]
-        return billing_objects.invoice(
+        invoice = billing_objects.invoice(
             invoice_id=invoice_id or new_id("in"),
             customer=customer,
             subscription_obj=sub,
@@ -111,6 +111,14 @@ class Invoicing:
             period_end=period_end,
             account_name=account["business_profile"]["name"],
         )
+        # As Stripe does, the invoice keeps the customer's tax IDs of when it was made, oldest
+        # first.
+        invoice["customer_tax_ids"] = [
+            {"type": tax_id["type"], "value": tax_id["value"]}
+            for tax_id in reversed(self.state.all("tax_id"))
+            if tax_id["customer"] == customer["id"]
+        ]
+        return invoice
 
     def finalize(self, invoice: dict[str, Any], customer: dict[str, Any], *, at: int) -> None:
         base = self.base_url()

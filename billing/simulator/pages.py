@@ -148,6 +148,7 @@ def invoice_pdf_lines(api: Api, invoice: dict[str, Any]) -> list[str]:
         f"{account['business_profile']['name']} - Invoice {invoice['number'] or invoice['id']}",
         f"Date: {short_date(invoice['created'])}",
         f"Billed to: {invoice['customer_email'] or invoice['customer']}",
+        *_billed_to(invoice),
         f"Status: {invoice['status']}",
         "",
     ]
@@ -160,3 +161,21 @@ def invoice_pdf_lines(api: Api, invoice: dict[str, Any]) -> list[str]:
         f"Amount due: {money(invoice['amount_remaining'], invoice['currency'])}",
     ]
     return lines
+
+
+def _billed_to(invoice: dict[str, Any]) -> list[str]:
+    """The customer's name, address and tax IDs as the invoice keeps them."""
+    address = invoice["customer_address"] or {}
+    parts = [
+        invoice["customer_name"],
+        address.get("line1"),
+        address.get("line2"),
+        " ".join(filter(None, [address.get("postal_code"), address.get("city")])),
+        address.get("state"),
+        address.get("country"),
+    ]
+    taxes = [
+        f"{t['type'].upper().replace('_', ' ')}: {t['value']}"
+        for t in invoice["customer_tax_ids"] or []
+    ]
+    return [part for part in parts if part] + taxes

@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (registers the routes)
     objects,
     resources,
     subscription_resources,
+    tax_id_resources,
 )
 from .billing_resources import checkout_pay, portal_action
 from .errors import (
@@ -60,6 +61,7 @@ class Fault:
     mode: str  # "500", "timeout" or "reset"
     remaining: int | None  # None: every request until cleared
     hold_seconds: float
+    after: int = 0  # requests still answered normally before the fault begins
 
 
 class Api:
@@ -96,9 +98,10 @@ class Api:
         kind = node.get("object")
         object_id = node.get("id", "")
         if kind == "customer" and key in ("sources", "tax_ids"):
+            found = tax_id_resources.tax_ids_of(self, object_id) if key == "tax_ids" else []
             return {
                 "object": "list",
-                "data": [],
+                "data": [public(tax_id) for tax_id in found],
                 "has_more": False,
                 "url": f"/v1/customers/{object_id}/{key}",
             }
@@ -279,6 +282,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         with self.api.state.lock:
             fault = self.api.fault
             if fault is None:
+                return None
+            if fault.after > 0:
+                fault.after -= 1
                 return None
             if fault.remaining is not None:
                 fault.remaining -= 1
@@ -531,6 +537,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                     mode,
                     None if count is None else int(count),
                     float(payload.get("hold_seconds", 30)),
+                    after=int(payload.get("after", 0)),
                 )
             return 200, {"ok": True, "mode": mode, "count": count}
         if (method, path) == ("DELETE", "/_sim/faults"):

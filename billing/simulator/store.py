@@ -33,6 +33,7 @@ KINDS = (
     "event",
     "webhook_endpoint",
     "test_helpers.test_clock",
+    "tax_id",
 )
 
 # How an id's prefix names its kind, so ``expand[]`` can resolve any id it meets.
@@ -52,6 +53,7 @@ PREFIX_KINDS = {
     "evt": "event",
     "we": "webhook_endpoint",
     "clock": "test_helpers.test_clock",
+    "txi": "tax_id",
 }
 
 HUMAN_NAMES = {
@@ -70,6 +72,7 @@ HUMAN_NAMES = {
     "test_helpers.test_clock": "test clock",
     "entitlements.feature": "feature",
     "product_feature": "product feature",
+    "tax_id": "tax ID",
 }
 
 

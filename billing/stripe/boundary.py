@@ -5,14 +5,21 @@ and every `stripe.StripeError` becomes a billing error that the API and the page
 """
 
 import logging
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import stripe
 from django.conf import settings
 
-from billing.exceptions import PaymentDeclined, StripeRequestRejected, StripeUnavailable
+from billing.exceptions import (
+    PaymentDeclined,
+    StripeRequestRejected,
+    StripeUnavailable,
+    TaxIdInvalid,
+)
 from billing.stripe import pacing
 
 logger = logging.getLogger(__name__)
@@ -56,14 +63,87 @@ def _key() -> dict[str, str]:
     return {"api_key": settings.STRIPE_SECRET_KEY}
 
 
+@contextmanager
+def tax_id_errors() -> Iterator[None]:
+    """Stripe's refusal of a tax ID's value is the user's to correct, not an outage."""
+    try:
+        yield
+    except stripe.InvalidRequestError as error:
+        if error.code != "tax_id_invalid":
+            raise
+        raise TaxIdInvalid(error.user_message or "Stripe refused this tax ID.") from error
+
+
+@cache
+def tax_id_types() -> tuple[str, ...]:
+    """The types of tax ID Stripe takes (`eu_vat`, `gb_vat`, `us_ein`, …), as the stripe
+    library's spec of its API lists them. A local read: it calls nothing."""
+    annotation = stripe.params.CustomerCreateTaxIdParams.__annotations__["type"]
+    listed = next(
+        member
+        for member in typing.get_args(annotation)
+        if typing.get_origin(member) is typing.Literal
+    )
+    return typing.get_args(listed)
+
+
 def customer_create(
-    *, email: str | None, name: str, metadata: dict[str, str], idempotency_key: str
+    *,
+    email: str | None,
+    name: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+    address: dict[str, str] | None = None,
+    tax_id: dict[str, str] | None = None,
 ):
-    """A customer; without an ``email`` it has none (Stripe refuses an empty one)."""
-    with stripe_errors():
+    """A customer; without an ``email`` it has none (Stripe refuses an empty one), without an
+    ``address`` or a ``tax_id`` neither."""
+    extra: dict[str, Any] = {}
+    if address:
+        extra["address"] = address
+    if tax_id:
+        extra["tax_id_data"] = [tax_id]
+    with stripe_errors(), tax_id_errors():
         return stripe.Customer.create(
-            email=email, name=name, metadata=metadata, idempotency_key=idempotency_key, **_key()
+            email=email,
+            name=name,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+            **extra,
+            **_key(),
         )
+
+
+def customer_modify(
+    *, customer_id: str, name: str, email: str | None, address: dict[str, str] | None
+):
+    """The customer's name, email and address set to these: no ``address`` unsets it, no
+    ``email`` keeps the one it has (Stripe cannot unset an email)."""
+    contact: dict[str, Any] = {"email": email} if email else {}
+    with stripe_errors():
+        return stripe.Customer.modify(
+            customer_id,
+            name=name,
+            address=address or "",  # an empty string unsets it
+            **contact,
+            **_key(),
+        )
+
+
+def customer_tax_ids(*, customer_id: str) -> list:
+    with stripe_errors():
+        listing = stripe.Customer.list_tax_ids(customer_id, limit=100, **_key())
+        return list(listing.auto_paging_iter())
+
+
+def customer_tax_id_create(*, customer_id: str, tax_type: str, value: str):
+    with stripe_errors(), tax_id_errors():
+        return stripe.Customer.create_tax_id(customer_id, type=tax_type, value=value, **_key())
+
+
+def customer_tax_id_delete(*, customer_id: str, tax_id: str):
+    with stripe_errors():
+        return stripe.Customer.delete_tax_id(customer_id, tax_id, **_key())
 
 
 def checkout_session_create(

@@ -78,8 +78,11 @@ def post_event(
     )
 
 
-def fault(sim, mode: str, count: int | None = None) -> None:
-    requests.post(f"{sim.url}/_sim/faults", json={"mode": mode, "count": count}, timeout=5)
+def fault(sim, mode: str, count: int | None = None, after: int = 0) -> None:
+    """Stripe fails `count` requests (None: until cleared), once `after` requests succeeded."""
+    requests.post(
+        f"{sim.url}/_sim/faults", json={"mode": mode, "count": count, "after": after}, timeout=5
+    )
 
 
 def clear_faults(sim) -> None:

@@ -81,6 +81,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "team-invite": {},
     "team-invitation-resend": {"pk": INVITATION},
     "team-invitation-revoke": {"pk": INVITATION},
+    "workspace-settings": {},
     "api-token": {},
     "api-me": {},
     "api-my-token": {},
@@ -92,6 +93,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "api-billing-resume": {},
     "api-billing-portal": {},
     "api-billing-invoices": {},
+    "api-workspace": {},
     "shipment-list": {},
     "shipment-export": {},
     "shipment-detail": {"pk": SHIPMENT},
@@ -224,7 +226,8 @@ def filled_paths(route: Route, ids: dict[str, list[int]]) -> list[str]:
 
 def acting_body(*, shipment: int, email: str) -> dict:
     """A body that every form and endpoint of the tenant URL conf would act on (create, edit,
-    move, open an escrow for `shipment`, add `email` as an admin, log in as it, change plan)."""
+    move, open an escrow for `shipment`, add `email` as an admin, log in as it, change plan,
+    rename the workspace and change its billing details)."""
     return {
         "reference": "ACTED-1", "origin": "Acted", "destination": "Acted", "carrier": "Acted",
         "weight_kg": "1.000", "status": "cancelled",
@@ -232,6 +235,10 @@ def acting_body(*, shipment: int, email: str) -> dict:
         "currency": "EUR",
         "email": email, "login": email, "username": email, "password": PASSWORD,
         "role": "admin", "is_active": False, "plan": "free", "interval": "month",
+        "name": "Acted", "billing_email": email, "language": "de", "time_zone": "Asia/Tokyo",
+        "billing_address": {"line1": "Acted", "country": "DE"}, "billing_address_line1": "Acted",
+        "billing_address_country": "DE", "tax_id": {"type": "eu_vat", "value": "DE123456789"},
+        "tax_id_type": "eu_vat", "tax_id_value": "DE123456789",
     }  # fmt: skip
 
 

@@ -298,6 +298,12 @@ PAGE_FORMS = [
         lambda ctx, response: in_a(get_user_model(), pk=ctx.alpha.member, is_active=False),
     ),
     PageForm(
+        "workspace-settings", "/settings/", "/settings/",
+        {"name": "Form Renamed", "billing_email": "billing@alpha.example", "language": "en",
+         "time_zone": "UTC"},
+        lambda ctx, response: Tenant.objects.get(pk=ctx.tenant.pk).name == "Form Renamed",
+    ),
+    PageForm(
         "billing-checkout", "/billing/pricing/", "/billing/checkout/",
         {"plan": "pro", "interval": "month"},
         lambda ctx, response: Customer.objects.filter(subscriber=ctx.tenant).exists(),

@@ -74,6 +74,12 @@ def build_world(client: stripe.StripeClient) -> World:
         }
     )
     card = client.v1.payment_methods.create(params={"type": "card", "card": {"token": "tok_visa"}})
+    tax_ids = [
+        client.v1.customers.tax_ids.create(
+            session.customer, params={"type": "eu_vat", "value": value}
+        ).id
+        for value in ("DE123456789", "FRAB123456789")
+    ]
     return {
         "customer": session.customer,
         "subscription": subscription.id,
@@ -90,6 +96,8 @@ def build_world(client: stripe.StripeClient) -> World:
         "yearly_price": prices["pro_yearly"].id,
         "payment_method": subscription.default_payment_method,
         "card": card.id,
+        "tax_id": tax_ids[0],
+        "deletable_tax_id": tax_ids[1],
         "charge": client.v1.charges.list().data[0].id,
         "event": client.v1.events.list().data[0].id,
         "configuration": client.v1.billing_portal.configurations.list().data[0].id,
@@ -212,10 +220,15 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/accounts"): Case(),
     ("GET", "/v1/accounts/{account}"): Case(ids=same("account")),
     ("POST", "/v1/customers"): Case(
-        lambda w: {"email": "jenny@example.com", "name": "Jenny", "metadata": {"tenant": "acme"}}
+        lambda w: {
+            "email": "jenny@example.com",
+            "name": "Jenny",
+            "metadata": {"tenant": "acme"},
+            "tax_id_data": [{"type": "gb_vat", "value": "GB123456789"}],
+        }
     ),
     ("GET", "/v1/customers/{customer}"): Case(
-        lambda w: {"expand": ["sources", "subscriptions", "tax"]}, same("customer")
+        lambda w: {"expand": ["sources", "subscriptions", "tax", "tax_ids"]}, same("customer")
     ),
     ("POST", "/v1/customers/{customer}"): Case(
         lambda w: {"balance": -500, "preferred_locales": ["de"]}, same("customer")
@@ -227,6 +240,14 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/v1/customers/{customer}/payment_methods"): Case(
         lambda w: {"type": "card"}, same("customer")
+    ),
+    ("POST", "/v1/customers/{customer}/tax_ids"): Case(
+        lambda w: {"type": "us_ein", "value": "12-3456789"}, same("customer")
+    ),
+    ("GET", "/v1/customers/{customer}/tax_ids"): Case(lambda w: PAGE, same("customer")),
+    ("GET", "/v1/customers/{customer}/tax_ids/{tax_id}"): Case(ids=same("customer", "tax_id")),
+    ("DELETE", "/v1/customers/{customer}/tax_ids/{tax_id}"): Case(
+        ids=lambda w: {"customer": w["customer"], "tax_id": w["deletable_tax_id"]}
     ),
     ("POST", "/v1/products"): Case(lambda w: {"name": "Add-on", "type": "service"}),
     ("GET", "/v1/products/{product}"): Case(ids=same("product")),

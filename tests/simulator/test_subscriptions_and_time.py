@@ -222,6 +222,15 @@ def test_fault_500_is_an_api_error_for_the_next_request_only(sim, stripe_client)
     stripe_client.v1.customers.list()
 
 
+def test_fault_after_lets_requests_through_before_failing_the_later_ones(sim, stripe_client):
+    requests.post(f"{sim.url}/_sim/faults", json={"mode": "500", "count": 1, "after": 2}, timeout=5)
+    stripe_client.v1.customers.list()
+    stripe_client.v1.customers.list()
+    with pytest.raises(stripe.APIError):
+        stripe_client.v1.customers.list()
+    stripe_client.v1.customers.list()
+
+
 def test_fault_timeout_is_a_connection_error(sim):
     requests.post(
         f"{sim.url}/_sim/faults",
