@@ -60,6 +60,24 @@ def _first_charged_at(invoice: Invoice | None) -> datetime | None:
     return invoice.created
 
 
+# What a refresh derives from the subscription. The rest of the row is staff's (a complimentary
+# plan, an extended grace): a refresh neither writes nor validates it.
+_DERIVED_FIELDS = (
+    "subscribed_plan",
+    "status",
+    "interval",
+    "period_start",
+    "period_end",
+    "grace_until",
+    "cancel_at_period_end",
+    "stripe_customer_id",
+    "stripe_subscription_id",
+)
+_NOT_DERIVED_FIELDS = [
+    field.name for field in Entitlement._meta.fields if field.name not in _DERIVED_FIELDS
+]
+
+
 @transaction.atomic
 def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
     """Recompute the tenant's entitlement from its subscription as dj-stripe last synced it."""
@@ -67,7 +85,10 @@ def entitlement_refresh(*, tenant: Tenant) -> Entitlement:
 
 
 def _entitlement_refresh(tenant: Tenant, facts: SubscriptionFacts | None) -> Entitlement:
+    """Written only when it changed: an event that moved nothing the entitlement follows keeps
+    its row (and the limit checks' copies of it) as they are."""
     entitlement, _ = Entitlement.objects.select_for_update().get_or_create(tenant=tenant)
+    before = [getattr(entitlement, name) for name in _DERIVED_FIELDS]
     customer = customer_get(tenant=tenant)
     entitlement.stripe_customer_id = customer.id if customer else ""
     if facts is None:
@@ -88,8 +109,10 @@ def _entitlement_refresh(tenant: Tenant, facts: SubscriptionFacts | None) -> Ent
         )
         entitlement.cancel_at_period_end = facts.cancel_at_period_end
         entitlement.stripe_subscription_id = facts.id
-    entitlement.full_clean(exclude=["tenant"], validate_unique=False)
-    entitlement.save()
+    if [getattr(entitlement, name) for name in _DERIVED_FIELDS] == before:
+        return entitlement
+    entitlement.full_clean(exclude=_NOT_DERIVED_FIELDS, validate_unique=False)
+    entitlement.save(update_fields=[*_DERIVED_FIELDS, "updated_at"])
     return entitlement
 
 
@@ -102,10 +125,12 @@ def latest_invoice_ensure(*, facts: SubscriptionFacts | None) -> None:
     boundary.synced(Invoice, boundary.invoice_retrieve(invoice_id=invoice_id))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def entitlement_and_invoice_refresh(*, tenant: Tenant) -> Entitlement:
     """After a subscription was synced from Stripe: its latest invoice stored if missing and the
-    entitlement recomputed, committed together, so the invoice list never lags the plan."""
+    entitlement recomputed, committed together, so the invoice list never lags the plan. Inside
+    a caller's transaction (a webhook's, a reconciliation's) it is part of it, with no savepoint
+    of its own: no caller goes on after it failed."""
     facts = subscription_facts_get(tenant=tenant)
     latest_invoice_ensure(facts=facts)
     return _entitlement_refresh(tenant, facts)

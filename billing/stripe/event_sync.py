@@ -8,6 +8,10 @@ known to be newer than the stored copy: nothing is stored yet; the copy is exact
 event's body (`StripeObjectVersion`); or the object has visibly moved on (`_progress`). A body
 known to be older, or equal to the copy, is skipped. Anything else (two events of one second,
 a copy read from Stripe at an unknown moment) is settled by reading the object from Stripe.
+
+A newer body of an object stored already is mostly only its JSON moved on (a renewal, a paid
+invoice): it is then written in place (sync_in_place.py) instead of through dj-stripe's sync,
+which would look up every related object again.
 """
 
 import hashlib
@@ -21,7 +25,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from djstripe.models import (
     Customer,
     Event,
@@ -34,6 +38,7 @@ from djstripe.models import (
 
 from billing.models import StripeObjectVersion
 from billing.stripe import boundary
+from billing.stripe.sync_in_place import written_in_place
 
 logger = logging.getLogger(__name__)
 
@@ -113,19 +118,24 @@ def decide(
     return Decision.FETCH
 
 
-def _stored_copy(model, stripe_id: str) -> StoredCopy | None:
-    """The stored copy, read after the object's lock is held (one query)."""
+def _stored_copy(model, stripe_id: str, *, event_id: str) -> tuple[StoredCopy | None, bool]:
+    """The stored copy, read after the object's lock is held, and whether the event is stored
+    already: one query while the object is stored, two before."""
     versions = StripeObjectVersion.objects.filter(stripe_id=OuterRef("id"))
     row = (
         model.objects.filter(id=stripe_id)
         .annotate(
             version_as_of=Subquery(versions.values("as_of")),
             version_digest=Subquery(versions.values("digest")),
+            event_stored=Exists(Event.objects.filter(id=event_id)),
         )
-        .values_list("stripe_data", "version_as_of", "version_digest")
+        .values_list("stripe_data", "version_as_of", "version_digest", "event_stored")
         .first()
     )
-    return StoredCopy(*row) if row else None
+    if row is None:
+        return None, Event.objects.filter(id=event_id).exists()
+    *stored, event_stored = row
+    return StoredCopy(*stored), event_stored
 
 
 def _object_lock(stripe_id: str) -> None:
@@ -134,21 +144,25 @@ def _object_lock(stripe_id: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_OBJECT_LOCK, stripe_id])
 
 
-def _object_apply(event: Event) -> bool:
+def _model_synced_from_body(data: dict[str, Any]):
+    """The model the event's object is synced into from the body; None when dj-stripe's own
+    handler applies the event (an object of another kind, a deletion but a subscription's)."""
+    event_type = data["type"]
+    if event_type.endswith(".deleted") and event_type != "customer.subscription.deleted":
+        return None
+    return MODELS.get(data["data"]["object"].get("object"))
+
+
+def _object_apply(event: Event, model, stored: StoredCopy | None) -> bool:
     """Sync the event's object into dj-stripe's tables as the decision says; whether it did."""
     body = event.data["object"]
-    model = MODELS.get(body.get("object"))
-    deleted = event.type.endswith(".deleted") and event.type != "customer.subscription.deleted"
-    if model is None or deleted:
-        event.invoke_webhook_handlers()  # dj-stripe's own handler, which reads from Stripe
-        return True
     stripe_id, api_key = body["id"], settings.STRIPE_SECRET_KEY
-    stored = _stored_copy(model, stripe_id)
     decision = decide(event_type=event.type, created=event.created, body=body, stored=stored)
     if decision is Decision.SKIP:
         return False
     if decision is Decision.APPLY:
-        model.sync_from_stripe_data(boundary.as_stripe_object(body), api_key=api_key)
+        if stored is None or not written_in_place(model, body=body, stored=stored.data):
+            model.sync_from_stripe_data(boundary.as_stripe_object(body), api_key=api_key)
         version = StripeObjectVersion(stripe_id=stripe_id, as_of=event.created, digest=digest(body))
     else:
         try:
@@ -199,11 +213,20 @@ def event_apply(trigger: WebhookEventTrigger) -> AppliedEvent:
     same event delivered twice, in two workers at once, is stored by one; the other finds it."""
     data = trigger.json_body
     _object_lock(data["data"]["object"].get("id") or data["id"])
-    stored = Event.objects.filter(id=data["id"]).first()
-    if stored is not None:
-        return AppliedEvent(event=stored, changed=False)
-    event = event_store(data, owner_account_id=trigger.stripe_trigger_account_id)
-    return AppliedEvent(event=event, changed=_object_apply(event))
+    owner_account_id = trigger.stripe_trigger_account_id
+    model = _model_synced_from_body(data)
+    if model is None:
+        stored_event = Event.objects.filter(id=data["id"]).first()
+        if stored_event is not None:
+            return AppliedEvent(event=stored_event, changed=False)
+        event = event_store(data, owner_account_id=owner_account_id)
+        event.invoke_webhook_handlers()  # dj-stripe's own handler, which reads from Stripe
+        return AppliedEvent(event=event, changed=True)
+    stored, event_stored = _stored_copy(model, data["data"]["object"]["id"], event_id=data["id"])
+    if event_stored:
+        return AppliedEvent(event=Event.objects.get(id=data["id"]), changed=False)
+    event = event_store(data, owner_account_id=owner_account_id)
+    return AppliedEvent(event=event, changed=_object_apply(event, model, stored))
 
 
 def event_apply_refetching(trigger: WebhookEventTrigger) -> AppliedEvent:

@@ -149,12 +149,14 @@ def webhook_trigger_record(*, delivery: WebhookDelivery, remote_ip: str) -> Webh
         remote_ip=_address(remote_ip),
         valid=delivery.valid,
         webhook_endpoint=endpoint,
-        stripe_trigger_account=endpoint.djstripe_owner_account,
+        # The endpoint's account by its id: the row is not read for it.
+        stripe_trigger_account_id=endpoint.djstripe_owner_account_id,
     )
-    with transaction.atomic():
-        trigger.save()
-        if trigger.valid:
-            transaction.on_commit(partial(webhook_trigger_process_task.delay, trigger.pk))
+    # One INSERT, a transaction of its own (or part of the caller's): the task is sent once
+    # it is committed.
+    trigger.save()
+    if trigger.valid:
+        transaction.on_commit(partial(webhook_trigger_process_task.delay, trigger.pk))
     return trigger
 
 

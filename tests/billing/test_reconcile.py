@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 import stripe
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from billing.limits import ROW_VERSION
 from billing.models import Entitlement
 from billing.plans import FREE, PRO
 from billing.selectors import entitlements_to_reconcile
@@ -39,3 +41,26 @@ def test_reconcile_reads_the_subscription_from_stripe_itself(tenant_a, sim, stri
     entitlement = entitlement_reconcile(tenant=tenant_a)
     assert entitlement.status == "canceled"
     assert entitlement.effective_plan(timezone.now()) == FREE
+
+
+def row_version(tenant) -> str:
+    return (
+        Entitlement.objects.filter(tenant=tenant)
+        .annotate(version=RawSQL(ROW_VERSION, ()))  # noqa: S611 (a constant)
+        .values_list("version", flat=True)
+        .get()
+    )
+
+
+def test_a_refresh_that_finds_nothing_changed_keeps_the_row_as_it_was(tenant_a, sim, stripe_module):
+    plans_sync()
+    live_subscription(tenant_a)
+    entitlement_refresh(tenant=tenant_a)
+    staff_comp = {"comp_plan": "enterprise", "comp_until": timezone.now() + timedelta(days=30)}
+    Entitlement.objects.filter(tenant=tenant_a).update(**staff_comp)
+    version = row_version(tenant_a)
+
+    entitlement = entitlement_refresh(tenant=tenant_a)
+
+    assert row_version(tenant_a) == version  # the limit checks' copies stay valid
+    assert (entitlement.subscribed_plan, entitlement.comp_plan) == ("pro", "enterprise")
