@@ -12,6 +12,7 @@ from django.db import transaction
 
 from escrows.exceptions import ShipmentNotDelivered
 from escrows.models import ESCROW_TRANSITIONS, Escrow, EscrowEvent, escrow_targets
+from escrows.signals import escrow_created, escrow_status_changed
 from loginexus.accounts.models import User
 from loginexus.transitions import ensure_transition
 from shipments.models import Shipment, ShipmentStatus
@@ -47,6 +48,7 @@ def escrow_create(
     EscrowEvent.objects.create(
         escrow=escrow, actor=created_by, from_status="", to_status=escrow.status
     )
+    escrow_created.send(sender=Escrow, escrow=escrow)
     return escrow
 
 
@@ -72,6 +74,7 @@ def escrow_transition(*, escrow: Escrow, to_status: str, actor: User | None) -> 
     EscrowEvent.objects.create(
         escrow=escrow, actor=actor, from_status=escrow.status, to_status=to_status
     )
-    escrow.status = to_status
+    from_status, escrow.status = escrow.status, to_status
     escrow.save(update_fields=["status", "updated_at"])
+    escrow_status_changed.send(sender=Escrow, escrow=escrow, from_status=from_status)
     return escrow

@@ -25,12 +25,15 @@ from loginexus.accounts.views import invitation, login_link, profile
 from loginexus.health import healthz
 from shipments.api import ShipmentViewSet
 from shipments.views import dashboard
+from webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("escrows", EscrowViewSet, basename="escrow")
 router.register("users", UserViewSet, basename="user")
 router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 accounts_urls = (
     [
@@ -95,6 +98,7 @@ urlpatterns = [
     path(
         "team/invitations/<int:pk>/revoke/", team_invitation_revoke, name="team-invitation-revoke"
     ),
+    path("settings/webhooks/", include("webhooks.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

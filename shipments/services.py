@@ -18,6 +18,7 @@ from loginexus.accounts.models import User
 from loginexus.transitions import ensure_transition
 from shipments.exceptions import ShipmentLocked
 from shipments.models import SHIPMENT_TRANSITIONS, Shipment, ShipmentEvent
+from shipments.signals import shipment_created, shipment_status_changed
 
 EDITABLE_FIELDS = frozenset(
     {"reference", "origin", "destination", "carrier", "weight_kg", "expected_delivery"}
@@ -51,6 +52,7 @@ def shipment_create(
     ShipmentEvent.objects.create(
         shipment=shipment, actor=created_by, from_status="", to_status=shipment.status
     )
+    shipment_created.send(sender=Shipment, shipment=shipment)
     return shipment
 
 
@@ -93,8 +95,9 @@ def shipment_transition(*, shipment: Shipment, to_status: str, actor: User | Non
     ShipmentEvent.objects.create(
         shipment=shipment, actor=actor, from_status=shipment.status, to_status=to_status
     )
-    shipment.status = to_status
+    from_status, shipment.status = shipment.status, to_status
     shipment.save(update_fields=["status", "updated_at"])
+    shipment_status_changed.send(sender=Shipment, shipment=shipment, from_status=from_status)
     return shipment
 
 
