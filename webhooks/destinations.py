@@ -74,7 +74,7 @@ def destination_resolve(url: str) -> Destination:
         raise DestinationRefused(_("The URL's port is not valid.")) from error
     try:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
+    except (OSError, UnicodeError, ValueError) as error:
         raise DestinationRefused(
             _("The host %(host)s could not be resolved.") % {"host": parts.hostname}
         ) from error
