@@ -155,7 +155,12 @@ def main() -> None:
                 for arrived, created in arrivals
             ]
         with schema_context(tenant.schema_name):
-            failed = WebhookDelivery.objects.exclude(status="succeeded").count()
+            pending = WebhookDelivery.objects.exclude(status="succeeded")
+            # The receiver has them all; the worker may still be writing the last one's log.
+            deadline = time.monotonic() + 30
+            while pending.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            failed = pending.count()
     finally:
         worker.terminate()
         worker.wait(timeout=20)

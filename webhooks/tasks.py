@@ -11,7 +11,8 @@ from loginexus.celery import PublicSchemaTask
 from webhooks.services import webhook_deliveries_due_requeue, webhook_delivery_attempt
 
 
-@shared_task(base=PublicSchemaTask, acks_late=True)
+# The public tenant the base task switches to never changes: no query for it on every task.
+@shared_task(base=PublicSchemaTask, acks_late=True, tenant_cache_seconds=3600)
 def webhook_deliver_task(schema_name: str, delivery_id: int) -> int | None:
     """Idempotent: a delivery that is not due (sent already, or taken by another worker) is
     left alone. A failed attempt schedules its own retry; nothing here retries."""
