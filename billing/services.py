@@ -28,6 +28,7 @@ from billing.selectors import (
 from billing.stripe import boundary
 from billing.stripe.subscriptions import SubscriptionFacts
 from loginexus.accounts.models import Role, User
+from loginexus.audit.services import audit_record
 from loginexus.mail.services import email_send
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.selectors import tenant_url
@@ -159,7 +160,19 @@ def checkout_start(
         client_reference_id=str(tenant.pk),
         metadata={"tenant_id": str(tenant.pk), "tenant_slug": tenant.slug, "plan": plan.code},
     )
+    _audited(tenant, "billing.checkout_started", plan=plan.code, interval=interval)
     return session.url, session.id
+
+
+def _audited(tenant: Tenant, action: str, **changes) -> None:
+    """A billing action in the workspace's own audit log (`changes`: what was asked for)."""
+    with schema_context(tenant.schema_name):
+        audit_record(
+            action=action,
+            object_type="subscription",
+            object_id=tenant.slug,
+            changes={name: [None, str(value)] for name, value in changes.items()},
+        )
 
 
 def _live_subscription(tenant: Tenant) -> SubscriptionFacts:
@@ -187,6 +200,7 @@ def plan_change(*, tenant: Tenant, plan: Plan, interval: Interval) -> Entitlemen
         proration_behavior="create_prorations",
         cancel_at_period_end=False,
     )
+    _audited(tenant, "billing.plan_changed", plan=plan.code, interval=interval)
     return _sync_and_refresh(tenant, updated)
 
 
@@ -206,12 +220,14 @@ def plan_change_preview(*, tenant: Tenant, plan: Plan, interval: Interval) -> di
 def subscription_cancel_at_period_end(*, tenant: Tenant) -> Entitlement:
     facts = _live_subscription(tenant)
     updated = boundary.subscription_modify(subscription_id=facts.id, cancel_at_period_end=True)
+    _audited(tenant, "billing.cancel_scheduled", cancel_at_period_end=True)
     return _sync_and_refresh(tenant, updated)
 
 
 def subscription_resume(*, tenant: Tenant) -> Entitlement:
     facts = _live_subscription(tenant)
     updated = boundary.subscription_modify(subscription_id=facts.id, cancel_at_period_end=False)
+    _audited(tenant, "billing.resumed", cancel_at_period_end=False)
     return _sync_and_refresh(tenant, updated)
 
 

@@ -1,7 +1,7 @@
 """REST API of escrows (`/api/v1/escrows/`): list, create, retrieve, and the actions
 `fund`, `release`, `refund`, `dispute` (POST, no body), each answering the escrow or a 409."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,7 +11,14 @@ from escrows.currencies import CURRENCY_CHOICES
 from escrows.models import ESCROW_ACTIONS, MAX_AMOUNT, MIN_AMOUNT, Escrow, EscrowStatus
 from escrows.selectors import escrow_list
 from loginexus.api import QueryParameters, error_responses
+from loginexus.exports import csv_export
 from shipments.models import Shipment
+
+EXPORT_COLUMNS = [
+    ("id", "id"), ("shipment", "shipment_id"), ("shipment_reference", "shipment__reference"),
+    ("buyer", "buyer"), ("seller", "seller"), ("amount", "amount"), ("currency", "currency"),
+    ("status", "status"), ("created_at", "created_at"),
+]  # fmt: skip
 
 
 class EscrowSerializer(serializers.ModelSerializer):
@@ -88,6 +95,26 @@ class EscrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         filters = EscrowFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return escrow_list(**filters.validated_data)
+
+    @extend_schema(
+        parameters=[EscrowFilterSerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                description="Every escrow the list's filters select, newest first, as CSV "
+                "(streamed; cells that would start a spreadsheet formula begin with a quote)"
+            ),
+            **error_responses(400, 401),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        filters = EscrowFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return csv_export(
+            queryset=escrow_list(**filters.validated_data),
+            columns=EXPORT_COLUMNS,
+            filename="escrows.csv",
+        )
 
     def create(self, request):
         data = EscrowCreateSerializer(data=request.data)

@@ -14,6 +14,7 @@ from escrows.exceptions import ShipmentNotDelivered
 from escrows.models import ESCROW_TRANSITIONS, Escrow, EscrowEvent, escrow_targets
 from escrows.signals import escrow_created, escrow_status_changed
 from loginexus.accounts.models import User
+from loginexus.audit.services import audit_changes, audit_record
 from loginexus.transitions import ensure_transition
 from shipments.models import Shipment, ShipmentStatus
 
@@ -48,6 +49,14 @@ def escrow_create(
     EscrowEvent.objects.create(
         escrow=escrow, actor=created_by, from_status="", to_status=escrow.status
     )
+    audit_record(
+        action="escrow.created",
+        object_type="escrow",
+        object_id=escrow.pk,
+        changes=audit_changes(
+            {}, {**fields, "shipment": shipment.pk, "created_by": None, "status": escrow.status}
+        ),
+    )
     escrow_created.send(sender=Escrow, escrow=escrow)
     return escrow
 
@@ -73,6 +82,12 @@ def escrow_transition(*, escrow: Escrow, to_status: str, actor: User | None) -> 
     )
     EscrowEvent.objects.create(
         escrow=escrow, actor=actor, from_status=escrow.status, to_status=to_status
+    )
+    audit_record(
+        action="escrow.status_changed",
+        object_type="escrow",
+        object_id=escrow.pk,
+        changes={"status": [escrow.status, to_status]},
     )
     from_status, escrow.status = escrow.status, to_status
     escrow.save(update_fields=["status", "updated_at"])

@@ -6,12 +6,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from escrows import services
 from escrows.forms import EscrowFilterForm, EscrowForm
 from escrows.models import ESCROW_ACTIONS, Escrow, EscrowStatus
 from escrows.selectors import escrow_detail, escrow_list
+from loginexus.exports import export_query
 
 PAGE_SIZE = 20
 
@@ -24,8 +26,11 @@ def escrow_index(request):
     page = Paginator(escrows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    export_url = reverse("escrow-export") + export_query(chosen)
     return render(
-        request, "escrows/list.html", {"filters": filters, "page": page, "query": query.urlencode()}
+        request,
+        "escrows/list.html",
+        {"filters": filters, "page": page, "query": query.urlencode(), "export_url": export_url},
     )
 
 

@@ -22,6 +22,8 @@ from loginexus.accounts.team_views import (
     team_role,
 )
 from loginexus.accounts.views import invitation, login_link, profile
+from loginexus.audit.api import AuditLogViewSet
+from loginexus.audit.views import audit_log
 from loginexus.health import healthz
 from shipments.api import ShipmentViewSet
 from shipments.views import dashboard
@@ -32,6 +34,7 @@ router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("escrows", EscrowViewSet, basename="escrow")
 router.register("users", UserViewSet, basename="user")
 router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("audit-log", AuditLogViewSet, basename="audit-log")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
@@ -87,6 +90,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("shipments/", include("shipments.urls")),
     path("escrows/", include("escrows.urls")),
+    path("settings/audit-log/", audit_log, name="audit-log"),
     path("team/", team, name="team"),
     path("team/<int:pk>/deactivate/", team_deactivate, name="team-deactivate"),
     path("team/<int:pk>/reactivate/", team_reactivate, name="team-reactivate"),

@@ -14,12 +14,21 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from loginexus.api import QueryParameters, error_responses
+from loginexus.exports import csv_export
 from shipments import services
 from shipments.models import MAX_WEIGHT_KG, Shipment, ShipmentStatus
 from shipments.selectors import shipment_list
+
+EXPORT_COLUMNS = [
+    ("id", "id"), ("reference", "reference"), ("origin", "origin"),
+    ("destination", "destination"), ("carrier", "carrier"), ("weight_kg", "weight_kg"),
+    ("expected_delivery", "expected_delivery"), ("status", "status"),
+    ("created_at", "created_at"), ("updated_at", "updated_at"),
+]  # fmt: skip
 
 
 class ShipmentSerializer(serializers.ModelSerializer):
@@ -102,6 +111,26 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         filters = ShipmentFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return shipment_list(**filters.validated_data)
+
+    @extend_schema(
+        parameters=[ShipmentFilterSerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                description="Every shipment the list's filters select, newest first, as CSV "
+                "(streamed; cells that would start a spreadsheet formula begin with a quote)"
+            ),
+            **error_responses(400, 401),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        filters = ShipmentFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return csv_export(
+            queryset=shipment_list(**filters.validated_data),
+            columns=EXPORT_COLUMNS,
+            filename="shipments.csv",
+        )
 
     def create(self, request):
         data = ShipmentWriteSerializer(data=request.data)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from loginexus.accounts.models import User
+from loginexus.audit.services import audit_changes, audit_record
 from loginexus.transitions import ensure_transition
 from shipments.exceptions import ShipmentLocked
 from shipments.models import SHIPMENT_TRANSITIONS, Shipment, ShipmentEvent
@@ -52,6 +53,12 @@ def shipment_create(
     ShipmentEvent.objects.create(
         shipment=shipment, actor=created_by, from_status="", to_status=shipment.status
     )
+    audit_record(
+        action="shipment.created",
+        object_type="shipment",
+        object_id=shipment.pk,
+        changes=audit_changes({}, {**fields, "created_by": None, "status": shipment.status}),
+    )
     shipment_created.send(sender=Shipment, shipment=shipment)
     return shipment
 
@@ -72,11 +79,20 @@ def shipment_update(
                 f"A shipment that is {shipment.status} can no longer be edited; "
                 "only draft and booked shipments can."
             )
+        before = {name: getattr(shipment, name) for name in details}
         for name, value in details.items():
             setattr(shipment, name, value)
         shipment.full_clean()
         with _reference_kept_unique(shipment.reference, shipment_pk=shipment.pk):
             shipment.save()
+        changes = audit_changes(before, details)
+        if changes:
+            audit_record(
+                action="shipment.updated",
+                object_type="shipment",
+                object_id=shipment.pk,
+                changes=changes,
+            )
     if to_status is not None and to_status != shipment.status:
         shipment = shipment_transition(shipment=shipment, to_status=to_status, actor=actor)
     return shipment
@@ -94,6 +110,12 @@ def shipment_transition(*, shipment: Shipment, to_status: str, actor: User | Non
     )
     ShipmentEvent.objects.create(
         shipment=shipment, actor=actor, from_status=shipment.status, to_status=to_status
+    )
+    audit_record(
+        action="shipment.status_changed",
+        object_type="shipment",
+        object_id=shipment.pk,
+        changes={"status": [shipment.status, to_status]},
     )
     from_status, shipment.status = shipment.status, to_status
     shipment.save(update_fields=["status", "updated_at"])
@@ -115,6 +137,12 @@ def shipment_delete(*, shipment: Shipment) -> None:
         )
     if shipment.escrows.exists():
         raise ShipmentLocked("This shipment secures escrows; it cannot be deleted.")
+    audit_record(
+        action="shipment.deleted",
+        object_type="shipment",
+        object_id=shipment.pk,
+        changes={"reference": [shipment.reference, None], "status": [shipment.status, None]},
+    )
     shipment.delete()
 
 

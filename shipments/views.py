@@ -7,11 +7,13 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from billing.selectors import entitlement_get, usage_get, usage_warnings
 from escrows.selectors import escrow_counts_by_status
+from loginexus.exports import export_query
 from shipments import services
 from shipments.forms import ShipmentFilterForm, ShipmentForm
 from shipments.models import Shipment, ShipmentStatus
@@ -46,10 +48,11 @@ def shipment_index(request):
     page = Paginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    export_url = reverse("shipment-export") + export_query(chosen)
     return render(
         request,
         "shipments/list.html",
-        {"filters": filters, "page": page, "query": query.urlencode()},
+        {"filters": filters, "page": page, "query": query.urlencode(), "export_url": export_url},
     )
 
 

@@ -23,6 +23,7 @@ from loginexus.accounts.services import (
     email_verified_required,
     user_update,
 )
+from loginexus.audit.services import audit_record
 from loginexus.mail.services import email_send
 from loginexus.tenancy.selectors import tenant_url
 
@@ -69,7 +70,12 @@ def invitation_create(*, email: str, role: str = Role.MEMBER, invited_by: User) 
     invitation.full_clean(exclude=["email_key", "secret_hash"])
     invitation.save()  # counts the seat it holds (402 past the plan's limit)
     _send(invitation, secret)
+    _audited(invitation, "invitation.created", email=[None, email], role=[None, role])
     return invitation
+
+
+def _audited(invitation: Invitation, action: str, **changes) -> None:
+    audit_record(action=action, object_type="invitation", object_id=invitation.pk, changes=changes)
 
 
 def _pending(invitation: Invitation) -> Invitation:
@@ -92,6 +98,7 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_DAYS)
     invitation.save(update_fields=["secret_hash", "expires_at"])
     _send(invitation, secret)
+    _audited(invitation, "invitation.resent", email=[invitation.email, invitation.email])
     return invitation
 
 
@@ -100,6 +107,7 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
     invitation = _pending(invitation)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    _audited(invitation, "invitation.revoked", status=["pending", "revoked"])
     return invitation
 
 
@@ -138,4 +146,5 @@ def invitation_accept(*, secret: str, name: str, password: str) -> User | None:
         user = User.objects.create_user(invitation.email, password, role=invitation.role, name=name)
     Invitation.objects.filter(pk=invitation.pk).update(accepted_user=user)
     email_address_record(user=user, verified=True)  # the emailed link proved the address
+    _audited(invitation, "invitation.accepted", status=["pending", "accepted"])
     return user

@@ -18,6 +18,7 @@ from billing.plans import Resource
 from loginexus.accounts.exceptions import EmailUnverified, LastAdmin
 from loginexus.accounts.models import LoginLink, Role, Session, User
 from loginexus.accounts.selectors import email_is_verified
+from loginexus.audit.services import audit_changes, audit_record
 
 
 @transaction.atomic
@@ -33,6 +34,12 @@ def user_create(*, email: str, password: str, role: str = Role.MEMBER) -> User:
         raise ValidationError({"password": error.messages}) from error
     user = User.objects.create_user(email, password, role=role)
     email_address_record(user=user, verified=False)
+    audit_record(
+        action="user.created",
+        object_type="user",
+        object_id=user.pk,
+        changes={"email": [None, user.email], "role": [None, user.role]},
+    )
     return user
 
 
@@ -83,12 +90,16 @@ def user_update(
             raise LastAdmin("The workspace must keep at least one active admin.")
     if is_active and not user.is_active:
         plan_limit_reserve(resource=Resource.USERS)  # a returning user takes a seat again
+    before = {"role": user.role, "is_active": user.is_active}
     if role is not None:
         user.role = role
     if is_active is not None:
         user.is_active = is_active
+    changes = audit_changes(before, {"role": user.role, "is_active": user.is_active})
     user.full_clean(exclude=["password"])
     user.save()
+    if changes:
+        audit_record(action="user.updated", object_type="user", object_id=user.pk, changes=changes)
     if deactivated:
         # Access ends now, and coming back later means logging in again.
         user_access_end(user=user)

@@ -28,6 +28,7 @@ from billing.staff.tenant_overview import (
     tenants_for_staff,
     usage_history,
 )
+from loginexus.audit.selectors import audit_latest
 from loginexus.exceptions import ApplicationError
 from loginexus.tenancy.forms import CompPlanForm, ConfirmForm, GraceExtendForm, SuspendForm
 from loginexus.tenancy.models import Domain, Tenant
@@ -280,6 +281,7 @@ class TenantAdmin(admin.ModelAdmin):
             "admins": tenant_admins(tenant=tenant),
             "history": _history_chart(usage_history(tenant=tenant)),
             "stripe": stripe_records(tenant=tenant),
+            "audit": audit_latest(tenant=tenant),
             "staff_actions": [
                 (name, action.label)
                 for name, action in STAFF_ACTIONS.items()
