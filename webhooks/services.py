@@ -174,27 +174,50 @@ def retry_delay(*, attempts: int) -> timedelta | None:
 
 
 def webhook_delivery_attempt(*, delivery_id: int) -> Answer | None:
-    """Send a due delivery once. Taking it moves it a lease ahead (one short transaction), so a
-    duplicate task or the sweeper leaves it alone; no transaction is open while it is sent. The
-    attempt is logged, then the delivery is done, scheduled again or given up, and the
-    endpoint's health follows. None when it was not due (sent already, or being sent)."""
+    """Send a due delivery, and with it up to WEBHOOKS_BATCH_SIZE - 1 other due deliveries of
+    the same endpoint, so that a backlog drains with one claim and one log write per batch.
+    Taking them moves them a lease ahead (one short transaction), so duplicate tasks and the
+    sweeper leave them alone; no transaction is open while they are sent. Each attempt is
+    logged, then each delivery is done, scheduled again or given up, and the endpoint's health
+    follows; after a failure the rest of the batch is queued again on its own. The answer is
+    that of `delivery_id`; None when it was not due (sent already, or being sent)."""
     now = timezone.now()
+    lease = timedelta(seconds=settings.WEBHOOKS_TIMEOUT_SECONDS + settings.WEBHOOKS_LEASE_SECONDS)
     with transaction.atomic():
         _commit_without_waiting_for_disk()
+        due = WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            next_attempt_at__lte=now
+        )
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("event", "endpoint")
-            .filter(pk=delivery_id, next_attempt_at__lte=now, endpoint__enabled=True)
+            due.select_related("event", "endpoint")
+            .filter(pk=delivery_id, endpoint__enabled=True)
             .first()
         )
         if delivery is None:
             return None
-        lease = timedelta(
-            seconds=settings.WEBHOOKS_TIMEOUT_SECONDS + settings.WEBHOOKS_LEASE_SECONDS
+        others = (
+            due.select_related("event")
+            .filter(endpoint_id=delivery.endpoint_id)
+            .exclude(pk=delivery.pk)
+            .order_by("next_attempt_at", "pk")[: settings.WEBHOOKS_BATCH_SIZE - 1]
         )
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=now + lease)
+        batch = [delivery, *others]
+        WebhookDelivery.objects.filter(pk__in=[item.pk for item in batch]).update(
+            next_attempt_at=now + lease
+        )
+    endpoint = delivery.endpoint
+    sent: list[tuple[WebhookDelivery, Answer, datetime]] = []
+    for item in batch:
+        at = timezone.now()
+        answer = _send(event=item.event, endpoint=endpoint)
+        sent.append((item, answer, at))
+        if not answer.succeeded:  # the others would most likely wait and fail the same way
+            break
+    _attempts_record(endpoint=endpoint, sent=sent, unsent=[item.pk for item in batch[len(sent) :]])
+    return sent[0][1]
 
-    event, endpoint = delivery.event, delivery.endpoint
+
+def _send(*, event: WebhookEvent, endpoint: WebhookEndpoint) -> Answer:
     body = event.payload.encode()
     timestamp = int(timezone.now().timestamp())
     headers = {
@@ -207,10 +230,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> Answer | None:
             body=body,
         ),
     }
-    started_at = timezone.now()
-    answer = webhook_post(url=endpoint.url, body=body, headers=headers)
-    _attempt_record(delivery=delivery, answer=answer, at=started_at)
-    return answer
+    return webhook_post(url=endpoint.url, body=body, headers=headers)
 
 
 def _commit_without_waiting_for_disk() -> None:
@@ -223,38 +243,56 @@ def _commit_without_waiting_for_disk() -> None:
 
 
 @transaction.atomic
-def _attempt_record(*, delivery: WebhookDelivery, answer: Answer, at: datetime) -> None:
+def _attempts_record(
+    *,
+    endpoint: WebhookEndpoint,
+    sent: list[tuple[WebhookDelivery, Answer, datetime]],
+    unsent: list[int],
+) -> None:
     _commit_without_waiting_for_disk()
-    WebhookAttempt.objects.create(
-        delivery=delivery,
-        attempted_at=at,
-        duration_ms=answer.duration_ms,
-        status_code=answer.status_code,
-        succeeded=answer.succeeded,
-        error=answer.error[:500],
-        response_body=answer.body,
+    WebhookAttempt.objects.bulk_create(
+        WebhookAttempt(
+            delivery=item,
+            attempted_at=at,
+            duration_ms=answer.duration_ms,
+            status_code=answer.status_code,
+            succeeded=answer.succeeded,
+            error=answer.error[:500],
+            response_body=answer.body,
+        )
+        for item, answer, at in sent
     )
-    attempts = delivery.attempts + 1
-    endpoint = delivery.endpoint
-    if answer.succeeded:
-        status, next_attempt_at = DeliveryStatus.SUCCEEDED, None
+    succeeded = [(item, at) for item, answer, at in sent if answer.succeeded]
+    if succeeded:
+        WebhookDelivery.objects.filter(pk__in=[item.pk for item, _ in succeeded]).update(
+            attempts=F("attempts") + 1,
+            status=DeliveryStatus.SUCCEEDED,
+            next_attempt_at=None,
+            last_attempt_at=succeeded[-1][1],
+        )
         if endpoint.failing_since is not None:
             WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
-    else:
-        delay = retry_delay(attempts=attempts)
-        status = DeliveryStatus.PENDING if delay else DeliveryStatus.FAILED
-        next_attempt_at = at + delay if delay else None
-        _endpoint_failure_note(endpoint=endpoint, at=at)
-        if delay and delay.total_seconds() <= settings.WEBHOOKS_COUNTDOWN_MAX_SECONDS:
-            # Short waits ride on the task's countdown; the sweeper covers the long ones (and a
-            # countdown Redis lost).
-            countdown = max(0.0, (next_attempt_at - timezone.now()).total_seconds())
-            transaction.on_commit(
-                partial(_enqueue, connection.schema_name, [delivery.pk], countdown)
-            )
+            endpoint.failing_since = None
+    for item, answer, at in sent:
+        if not answer.succeeded:
+            _attempt_failed(delivery=item, endpoint=endpoint, at=at)
+    if unsent:
+        WebhookDelivery.objects.filter(pk__in=unsent).update(next_attempt_at=timezone.now())
+        transaction.on_commit(partial(_enqueue, connection.schema_name, unsent))
+
+
+def _attempt_failed(*, delivery: WebhookDelivery, endpoint: WebhookEndpoint, at: datetime) -> None:
+    delay = retry_delay(attempts=delivery.attempts + 1)
+    next_attempt_at = at + delay if delay else None
+    _endpoint_failure_note(endpoint=endpoint, at=at)
+    if delay and delay.total_seconds() <= settings.WEBHOOKS_COUNTDOWN_MAX_SECONDS:
+        # Short waits ride on the task's countdown; the sweeper covers the long ones (and a
+        # countdown Redis lost).
+        countdown = max(0.0, (next_attempt_at - timezone.now()).total_seconds())
+        transaction.on_commit(partial(_enqueue, connection.schema_name, [delivery.pk], countdown))
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         attempts=F("attempts") + 1,
-        status=status,
+        status=DeliveryStatus.PENDING if delay else DeliveryStatus.FAILED,
         next_attempt_at=next_attempt_at,
         last_attempt_at=at,
     )

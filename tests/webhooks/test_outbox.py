@@ -250,3 +250,29 @@ def test_the_sweeper_queues_overdue_deliveries_once(
         assert webhook_delivery_attempt(delivery_id=delivery.pk).status_code == 200
     body = json.loads(receiver.wait_for(1)[0].body)
     assert body["type"] == "shipment.created"
+
+
+def test_a_backlog_of_one_endpoint_goes_in_one_batch_that_stops_at_a_failure(
+    tenant_a, receiver, django_capture_on_commit_callbacks
+):
+    receiver.answers = [200, 200, 500]
+    endpoint_for(tenant_a, receiver, events=["shipment.created"])
+    for _ in range(5):
+        make_shipment(tenant_a)
+    with schema_context(tenant_a.schema_name):
+        first = WebhookDelivery.objects.order_by("pk").first()
+        with django_capture_on_commit_callbacks() as queued:
+            assert webhook_delivery_attempt(delivery_id=first.pk).status_code == 200
+        rows = list(
+            WebhookDelivery.objects.order_by("pk").values_list("status", "attempts", flat=False)
+        )
+        due_now = WebhookDelivery.objects.filter(next_attempt_at__lte=timezone.now()).count()
+    assert rows == [
+        ("succeeded", 1),
+        ("succeeded", 1),
+        ("pending", 1),  # retried after 5 s, on its own
+        ("pending", 0),  # not sent after the failure: queued again on their own
+        ("pending", 0),
+    ]
+    assert due_now == 2 and len(queued) == 2
+    assert len(receiver.received) == 3
