@@ -12,6 +12,7 @@ from django.db import transaction
 
 from escrows.exceptions import ShipmentNotDelivered
 from escrows.models import ESCROW_TRANSITIONS, Escrow, EscrowEvent, escrow_targets
+from escrows.signals import escrow_created, escrow_status_changed
 from loginexus.accounts.models import User
 from loginexus.audit.services import audit_changes, audit_record
 from loginexus.transitions import ensure_transition
@@ -56,6 +57,7 @@ def escrow_create(
             {}, {**fields, "shipment": shipment.pk, "created_by": None, "status": escrow.status}
         ),
     )
+    escrow_created.send(sender=Escrow, escrow=escrow)
     return escrow
 
 
@@ -87,6 +89,7 @@ def escrow_transition(*, escrow: Escrow, to_status: str, actor: User | None) -> 
         object_id=escrow.pk,
         changes={"status": [escrow.status, to_status]},
     )
-    escrow.status = to_status
+    from_status, escrow.status = escrow.status, to_status
     escrow.save(update_fields=["status", "updated_at"])
+    escrow_status_changed.send(sender=Escrow, escrow=escrow, from_status=from_status)
     return escrow

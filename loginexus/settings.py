@@ -98,6 +98,7 @@ TENANT_APPS = [
     "loginexus.audit",
     "shipments",
     "escrows",
+    "webhooks",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -286,7 +287,14 @@ SPECTACULAR_SETTINGS = {
         "ShipmentStatusEnum": "shipments.models.ShipmentStatus",
         "EscrowStatusEnum": "escrows.models.EscrowStatus",
         "RoleEnum": "loginexus.accounts.models.Role",
+        "WebhookEventTypeEnum": "webhooks.models.EventType",
+        "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
     },
+    # The outbound webhooks' bodies as components beside the objects they carry.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "webhooks.openapi.webhook_payload_components",
+    ],
     # Swagger UI served from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -335,6 +343,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 # How often beat looks for webhook triggers whose task was lost (Redis lost its queue).
 STRIPE_WEBHOOK_SWEEP_SECONDS = env.float("STRIPE_WEBHOOK_SWEEP_SECONDS", default=60.0)
+# Outbound webhooks: retried after each wait in turn (Standard Webhooks' schedule), then given
+# up; an endpoint whose every attempt failed for WEBHOOKS_DISABLE_AFTER_DAYS is disabled. Waits
+# up to WEBHOOKS_COUNTDOWN_MAX_SECONDS ride on a task's countdown; beat's sweeper, every
+# WEBHOOKS_SWEEP_SECONDS, queues longer ones once due, and any delivery overdue by
+# WEBHOOKS_REQUEUE_OVERDUE_SECONDS (its task was lost). Outside production loopback and private
+# addresses are allowed (local receivers); production sends only https to public addresses.
+WEBHOOKS_RETRY_SCHEDULE_SECONDS = env.list(
+    "WEBHOOKS_RETRY_SCHEDULE_SECONDS",
+    cast=float,
+    default=[5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600],
+)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+# A worker sends up to this many due deliveries of one endpoint in one go.
+WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=50)
+WEBHOOKS_LEASE_SECONDS = env.float("WEBHOOKS_LEASE_SECONDS", default=50.0)
+WEBHOOKS_COUNTDOWN_MAX_SECONDS = env.float("WEBHOOKS_COUNTDOWN_MAX_SECONDS", default=600.0)
+WEBHOOKS_SWEEP_SECONDS = env.float("WEBHOOKS_SWEEP_SECONDS", default=30.0)
+WEBHOOKS_REQUEUE_OVERDUE_SECONDS = env.float("WEBHOOKS_REQUEUE_OVERDUE_SECONDS", default=30.0)
+WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=5)
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=not PRODUCTION)
+WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=PRODUCTION)
 # Periodic work (Celery beat).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "billing-overdue-reconcile": {
@@ -350,6 +379,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": STRIPE_WEBHOOK_SWEEP_SECONDS,
         # A sweep nobody ran in time is dropped: the next one does the same work.
         "options": {"expires": STRIPE_WEBHOOK_SWEEP_SECONDS},
+    },
+    "webhooks-due-requeue": {
+        "task": "webhooks.tasks.webhook_deliveries_due_requeue_task",
+        "schedule": WEBHOOKS_SWEEP_SECONDS,
+        "options": {"expires": WEBHOOKS_SWEEP_SECONDS},
     },
     "mail-unsent-requeue": {
         "task": "loginexus.mail.tasks.emails_unsent_requeue_task",

@@ -29,6 +29,7 @@ from loginexus.tenancy.workspace_api import WorkspaceApi
 from loginexus.tenancy.workspace_views import workspace_settings
 from shipments.api import ShipmentViewSet
 from shipments.views import dashboard
+from webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("shipments", ShipmentViewSet, basename="shipment")
@@ -36,6 +37,8 @@ router.register("escrows", EscrowViewSet, basename="escrow")
 router.register("users", UserViewSet, basename="user")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("audit-log", AuditLogViewSet, basename="audit-log")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 accounts_urls = (
     [
@@ -103,6 +106,7 @@ urlpatterns = [
         "team/invitations/<int:pk>/revoke/", team_invitation_revoke, name="team-invitation-revoke"
     ),
     path("settings/", workspace_settings, name="workspace-settings"),
+    path("settings/webhooks/", include("webhooks.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

@@ -19,6 +19,7 @@ from loginexus.audit.services import audit_changes, audit_record
 from loginexus.transitions import ensure_transition
 from shipments.exceptions import ShipmentLocked
 from shipments.models import SHIPMENT_TRANSITIONS, Shipment, ShipmentEvent
+from shipments.signals import shipment_created, shipment_status_changed
 
 EDITABLE_FIELDS = frozenset(
     {"reference", "origin", "destination", "carrier", "weight_kg", "expected_delivery"}
@@ -58,6 +59,7 @@ def shipment_create(
         object_id=shipment.pk,
         changes=audit_changes({}, {**fields, "created_by": None, "status": shipment.status}),
     )
+    shipment_created.send(sender=Shipment, shipment=shipment)
     return shipment
 
 
@@ -115,8 +117,9 @@ def shipment_transition(*, shipment: Shipment, to_status: str, actor: User | Non
         object_id=shipment.pk,
         changes={"status": [shipment.status, to_status]},
     )
-    shipment.status = to_status
+    from_status, shipment.status = shipment.status, to_status
     shipment.save(update_fields=["status", "updated_at"])
+    shipment_status_changed.send(sender=Shipment, shipment=shipment, from_status=from_status)
     return shipment
 
 

@@ -21,6 +21,9 @@ SHIPMENT, ESCROW, USER, ESCROW_ACTION = "shipment", "escrow", "user", "escrow_ac
 # A one-time login link's secret: a made-up one unless the sweep holds real ones.
 LOGIN_LINK = "login_link"
 INVITATION = "invitation"
+WEBHOOK_ENDPOINT, WEBHOOK_DELIVERY = "webhook_endpoint", "webhook_delivery"
+# Kinds the sweeps may hold no real object of: a made-up id then, which must answer 404.
+MADE_UP_IDS = {INVITATION, WEBHOOK_ENDPOINT, WEBHOOK_DELIVERY}
 
 # Every route of the tenant URL conf and what each of its path parameters names.
 PARAMETERS: dict[str, dict[str, str]] = {
@@ -82,6 +85,11 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "team-invitation-resend": {"pk": INVITATION},
     "team-invitation-revoke": {"pk": INVITATION},
     "workspace-settings": {},
+    "webhooks:index": {},
+    "webhooks:detail": {"pk": WEBHOOK_ENDPOINT},
+    "webhooks:rotate": {"pk": WEBHOOK_ENDPOINT},
+    "webhooks:delete": {"pk": WEBHOOK_ENDPOINT},
+    "webhooks:redeliver": {"pk": WEBHOOK_DELIVERY},
     "api-token": {},
     "api-me": {},
     "api-my-token": {},
@@ -109,6 +117,12 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "invitation-list": {},
     "invitation-detail": {"pk": INVITATION},
     "invitation-resend": {"pk": INVITATION},
+    "webhook-endpoint-list": {},
+    "webhook-endpoint-detail": {"pk": WEBHOOK_ENDPOINT},
+    "webhook-endpoint-rotate-secret": {"pk": WEBHOOK_ENDPOINT},
+    "webhook-delivery-list": {},
+    "webhook-delivery-detail": {"pk": WEBHOOK_DELIVERY},
+    "webhook-delivery-redeliver": {"pk": WEBHOOK_DELIVERY},
     "api-schema": {},
     "api-docs": {},
     "healthz": {},
@@ -213,7 +227,7 @@ def filled_paths(route: Route, ids: dict[str, list[int]]) -> list[str]:
         else ids.get(kind, ["nosuchlink"])
         if kind == LOGIN_LINK
         else ids.get(kind, [9170999])
-        if kind == INVITATION
+        if kind in MADE_UP_IDS
         else ids[kind]
         for name, kind in kinds.items()
     }

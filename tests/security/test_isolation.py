@@ -53,6 +53,8 @@ from tests.security.routes import (
     OPEN_ROUTES,
     SHIPMENT,
     USER,
+    WEBHOOK_DELIVERY,
+    WEBHOOK_ENDPOINT,
     Route,
     acting_body,
     body_text,
@@ -63,6 +65,8 @@ from tests.security.routes import (
 )
 from tests.security.state import state_of
 from tests.security.subscriptions import paying
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +98,7 @@ class Bravo:
 
 def _restart_ids(tenant: Tenant, first: int) -> None:
     with schema_context(tenant.schema_name), connection.cursor() as cursor:
-        for model in (Shipment, Escrow, get_user_model()):
+        for model in (Shipment, Escrow, get_user_model(), WebhookEndpoint, WebhookDelivery):
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [model._meta.db_table, first]
             )
@@ -104,6 +108,10 @@ def _restart_ids(tenant: Tenant, first: int) -> None:
 def bravo(tenant_a, tenant_b, sim, stripe_module) -> Bravo:
     _restart_ids(tenant_b, FIRST_ID)
     stripe_ids = paying(tenant_b)
+    with schema_context(tenant_b.schema_name):
+        endpoint = webhook_endpoint_create(
+            url="http://127.0.0.1:9/bravo-confidential-hooks", events=["shipment.created"]
+        )
     shipments = [
         make_shipment(tenant_b, reference="BRAVO-CONFIDENTIAL-DRAFT", origin="Bravo Secret Dock"),
         make_shipment(
@@ -133,8 +141,10 @@ def bravo(tenant_a, tenant_b, sim, stripe_module) -> Bravo:
     ]
     with schema_context(tenant_b.schema_name):
         token = Token.objects.get_or_create(user=users[0])[0].key
+    with schema_context(tenant_b.schema_name):
+        deliveries = list(WebhookDelivery.objects.values_list("pk", flat=True))
     with schema_context(tenant_a.schema_name):
-        for model in (Shipment, Escrow, get_user_model()):
+        for model in (Shipment, Escrow, get_user_model(), WebhookEndpoint, WebhookDelivery):
             assert not model.objects.filter(pk__gt=FIRST_ID).exists()
     return Bravo(
         tenant=tenant_b,
@@ -143,6 +153,8 @@ def bravo(tenant_a, tenant_b, sim, stripe_module) -> Bravo:
             SHIPMENT: [shipment.pk for shipment in shipments],
             ESCROW: [escrow.pk for escrow in escrows],
             USER: [user.pk for user in users],
+            WEBHOOK_ENDPOINT: [endpoint.pk],
+            WEBHOOK_DELIVERY: deliveries[:1],
         },
         texts=[
             *(shipment.reference for shipment in shipments),
@@ -156,6 +168,8 @@ def bravo(tenant_a, tenant_b, sim, stripe_module) -> Bravo:
             "87,654.32",
             *(user.email for user in users),
             token,
+            "bravo-confidential-hooks",
+            endpoint.secret,
             *stripe_ids.values(),
         ],
         stripe_ids=stripe_ids,

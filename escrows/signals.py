@@ -1,0 +1,9 @@
+"""What happened to an escrow, for apps above this one (outbound webhooks) to act on. Sent by
+the services inside their transaction, after the change is saved: a receiver's writes commit or
+roll back with the change."""
+
+from django.dispatch import Signal
+
+# Both send `escrow` (the saved row); status_changed also `from_status`.
+escrow_created = Signal()
+escrow_status_changed = Signal()
