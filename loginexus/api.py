@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from loginexus.apikeys.models import ApiKeyActor
 from loginexus.exceptions import ApplicationError
 
 
@@ -46,6 +47,12 @@ def exception_handler(exc, context):
         # 401, 403, 404, 405, 415: the same {"detail", "code"} as our domain errors.
         response.data["code"] = exc.get_codes()
     return response
+
+
+def acting_user(request):
+    """The person a request acts for, as services record them; None for a workspace API key,
+    which acts for the workspace and is nobody's."""
+    return None if isinstance(request.user, ApiKeyActor) else request.user
 
 
 def server_error(request):

@@ -22,6 +22,7 @@ from loginexus.accounts.team_views import (
     team_role,
 )
 from loginexus.accounts.views import invitation, login_link, profile
+from loginexus.apikeys.api import ApiKeyViewSet
 from loginexus.health import healthz
 from shipments.api import ShipmentViewSet
 from shipments.views import dashboard
@@ -31,6 +32,7 @@ router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("escrows", EscrowViewSet, basename="escrow")
 router.register("users", UserViewSet, basename="user")
 router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
 
 accounts_urls = (
     [
@@ -95,6 +97,7 @@ urlpatterns = [
     path(
         "team/invitations/<int:pk>/revoke/", team_invitation_revoke, name="team-invitation-revoke"
     ),
+    path("settings/api-keys/", include("loginexus.apikeys.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

@@ -24,6 +24,7 @@ from loginexus.accounts.selectors import user_list
 from loginexus.accounts.services import profile_update, token_revoke, user_create, user_update
 from loginexus.accounts.throttling import login_rate_limits
 from loginexus.api import error_responses
+from loginexus.idempotency.api import Idempotent
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -181,7 +182,9 @@ class UserUpdateSerializer(serializers.Serializer):
         "Nobody deactivates or demotes themselves, and the last active admin stays (409).",
     ),
 )
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UserViewSet(
+    Idempotent, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The workspace's team (admins only)."""
 
     serializer_class = UserSerializer
