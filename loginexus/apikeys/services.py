@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -36,6 +37,8 @@ def api_key_create(
 ) -> NewApiKey:
     """Only verified admins make keys (403 email_unverified otherwise)."""
     email_verified_required(user=created_by, action="create API keys")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": ["A key's expiry must be in the future."]})
     for _ in range(5):  # a clash of 32 random bits is rare; another prefix settles it
         prefix = KEY_START + secrets.token_hex(4)
         key = f"{prefix}_{secrets.token_urlsafe(32)}"
