@@ -21,6 +21,7 @@ SHIPMENT, ESCROW, USER, ESCROW_ACTION = "shipment", "escrow", "user", "escrow_ac
 # A one-time login link's secret: a made-up one unless the sweep holds real ones.
 LOGIN_LINK = "login_link"
 INVITATION = "invitation"
+API_KEY = "api_key"
 
 # Every route of the tenant URL conf and what each of its path parameters names.
 PARAMETERS: dict[str, dict[str, str]] = {
@@ -79,6 +80,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "team-invite": {},
     "team-invitation-resend": {"pk": INVITATION},
     "team-invitation-revoke": {"pk": INVITATION},
+    "apikeys:index": {},
+    "apikeys:revoke": {"pk": API_KEY},
     "api-token": {},
     "api-me": {},
     "api-my-token": {},
@@ -103,6 +106,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "invitation-list": {},
     "invitation-detail": {"pk": INVITATION},
     "invitation-resend": {"pk": INVITATION},
+    "api-key-list": {},
+    "api-key-detail": {"pk": API_KEY},
     "api-schema": {},
     "api-docs": {},
     "healthz": {},
@@ -220,7 +225,8 @@ def filled_paths(route: Route, ids: dict[str, list[int]]) -> list[str]:
 
 def acting_body(*, shipment: int, email: str) -> dict:
     """A body that every form and endpoint of the tenant URL conf would act on (create, edit,
-    move, open an escrow for `shipment`, add `email` as an admin, log in as it, change plan)."""
+    move, open an escrow for `shipment`, add `email` as an admin, log in as it, change plan,
+    make an API key)."""
     return {
         "reference": "ACTED-1", "origin": "Acted", "destination": "Acted", "carrier": "Acted",
         "weight_kg": "1.000", "status": "cancelled",
@@ -228,6 +234,7 @@ def acting_body(*, shipment: int, email: str) -> dict:
         "currency": "EUR",
         "email": email, "login": email, "username": email, "password": PASSWORD,
         "role": "admin", "is_active": False, "plan": "free", "interval": "month",
+        "name": "Acted", "scopes": ["shipments:write"],
     }  # fmt: skip
 
 
