@@ -88,6 +88,15 @@ class QueryParameters(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as a JSON string: DRF's CharField would take 3.5 as "3.5"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ErrorSerializer(serializers.Serializer):
     """The body of every error that is not about fields."""
 

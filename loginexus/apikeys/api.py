@@ -41,9 +41,8 @@ class NewApiKeySerializer(ApiKeySerializer):
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=Scope.choices), min_length=1, max_length=20
-    )
+    # Its errors are a flat list of messages, as every field error is.
+    scopes = serializers.MultipleChoiceField(choices=Scope.choices, allow_empty=False)
     expires_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="Refused (401) from then on; none by default"
     )
@@ -88,7 +87,10 @@ class ApiKeyViewSet(
     def create(self, request):
         data = ApiKeyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        created = api_key_create(**data.validated_data, created_by=request.user)
+        created = api_key_create(
+            **{**data.validated_data, "scopes": sorted(data.validated_data["scopes"])},
+            created_by=request.user,
+        )
         body = {**ApiKeySerializer(created.api_key).data, "key": created.key}
         return Response(body, status=status.HTTP_201_CREATED)
 
