@@ -7,6 +7,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from loginexus.api import ErrorSerializer, error_responses
+from loginexus.apikeys.authentication import ApiKeyAuthentication
 from loginexus.apikeys.schema import scope_required
 from loginexus.idempotency.api import HEADER, Idempotent
 
@@ -47,7 +48,9 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         extra = {}
-        if scope_required(self.view, self.method) is not None:
+        # A key is counted, then refused where no scope lets it in: any operation that reads
+        # keys may answer 429 or 403 to one.
+        if any(isinstance(auth, ApiKeyAuthentication) for auth in self.view.get_authenticators()):
             extra.update({403: error_responses(403)[403], 429: RATE_LIMITED})
         if self._idempotent():
             extra.update({400: error_responses(400)[400], 409: error_responses(409)[409]})
