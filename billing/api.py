@@ -15,6 +15,8 @@ from billing.plans import PAID_PLANS, PLANS, Interval, plan_by_code
 from billing.selectors import billing_state_get, invoices_list
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.api import ERROR_RESPONSES
+from loginexus.apikeys.permissions import HasApiKeyScope, IsApiKey, read_scopes
+from loginexus.idempotency.api import Idempotent
 from loginexus.tenancy.selectors import tenant_url
 
 ERRORS = {
@@ -72,7 +74,9 @@ class PaidPlanChoiceSerializer(PlanChoiceSerializer):
     plan = serializers.ChoiceField(choices=[plan.code for plan in PAID_PLANS])
 
 
-class AdminBillingApi(APIView):
+class AdminBillingApi(Idempotent, APIView):
+    """Admins only; no API key reaches billing's writes."""
+
     permission_classes = [IsAuthenticated, IsTenantAdmin]
 
     @property
@@ -80,7 +84,14 @@ class AdminBillingApi(APIView):
         return connection.tenant
 
 
-class BillingStateApi(AdminBillingApi):
+class BillingReadApi(AdminBillingApi):
+    """What admins read of billing, an API key with billing:read may read too."""
+
+    permission_classes = [IsAuthenticated, HasApiKeyScope, IsTenantAdmin | IsApiKey]
+    api_key_scopes = read_scopes("billing")
+
+
+class BillingStateApi(BillingReadApi):
     @extend_schema(responses={200: BillingStateSerializer, **ERRORS})
     def get(self, request):
         return Response(billing_state_data(self.tenant))
@@ -94,7 +105,8 @@ class PlanSerializer(serializers.Serializer):
 
 
 class PlansApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, HasApiKeyScope]
+    api_key_scopes = read_scopes("billing")
 
     @extend_schema(responses={200: PlanSerializer(many=True), 401: ERRORS[401]})
     def get(self, request):
@@ -207,7 +219,7 @@ def invoice_data(invoice) -> dict:
     }
 
 
-class InvoicesApi(AdminBillingApi, GenericAPIView):
+class InvoicesApi(BillingReadApi, GenericAPIView):
     serializer_class = InvoiceSerializer
 
     @extend_schema(responses={200: InvoiceSerializer(many=True), **ERRORS})

@@ -10,8 +10,10 @@ from escrows import services
 from escrows.currencies import CURRENCY_CHOICES
 from escrows.models import ESCROW_ACTIONS, MAX_AMOUNT, MIN_AMOUNT, Escrow, EscrowStatus
 from escrows.selectors import escrow_list
-from loginexus.api import QueryParameters, error_responses
+from loginexus.api import QueryParameters, acting_user, error_responses
+from loginexus.apikeys.permissions import read_write_scopes
 from loginexus.exports import csv_export
+from loginexus.idempotency.api import Idempotent
 from shipments.models import Shipment
 
 EXPORT_COLUMNS = [
@@ -86,8 +88,11 @@ ACTION_SCHEMA = extend_schema(
         description="Opens the escrow (status open) for a shipment that is not cancelled.",
     ),
 )
-class EscrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EscrowViewSet(
+    Idempotent, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = EscrowSerializer
+    api_key_scopes = read_write_scopes("escrows")
 
     def get_queryset(self):
         if self.action != "list":
@@ -119,12 +124,12 @@ class EscrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request):
         data = EscrowCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        escrow = services.escrow_create(**data.validated_data, created_by=request.user)
+        escrow = services.escrow_create(**data.validated_data, created_by=acting_user(request))
         return Response(EscrowSerializer(escrow).data, status=status.HTTP_201_CREATED)
 
     def _act(self, request, name: str) -> Response:
         escrow = services.escrow_transition(
-            escrow=self.get_object(), to_status=ESCROW_ACTIONS[name], actor=request.user
+            escrow=self.get_object(), to_status=ESCROW_ACTIONS[name], actor=acting_user(request)
         )
         return Response(EscrowSerializer(escrow).data)
 

@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from loginexus.apikeys.models import ApiKeyActor
 from loginexus.exceptions import ApplicationError
 
 
@@ -48,6 +49,12 @@ def exception_handler(exc, context):
     return response
 
 
+def acting_user(request):
+    """The person a request acts for, as services record them; None for a workspace API key,
+    which acts for the workspace and is nobody's."""
+    return None if isinstance(request.user, ApiKeyActor) else request.user
+
+
 def server_error(request):
     """Django's 500 page for pages (the branded template); JSON under /api/."""
     if request.path.startswith("/api/"):
@@ -78,6 +85,15 @@ class QueryParameters(serializers.Serializer):
         }
         if blank:
             raise DrfValidationError(blank)
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as a JSON string: DRF's CharField would take 3.5 as "3.5"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
         return super().to_internal_value(data)
 
 

@@ -21,6 +21,12 @@ class StandardPagination(PageNumberPagination):
             )
         return super().get_page_size(request)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        """A blank `page` is a 400 too (DRF would read it as the first page)."""
+        if "" in request.query_params.getlist(self.page_query_param):
+            raise ValidationError({self.page_query_param: ["A whole number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
+
     def get_schema_operation_parameters(self, view):
         bounds = {
             self.page_query_param: {"minimum": 1},

@@ -99,6 +99,9 @@ TENANT_APPS = [
     "shipments",
     "escrows",
     "webhooks",
+    # Integrators: workspace API keys, and the answers kept for Idempotency-Key.
+    "loginexus.apikeys",
+    "loginexus.idempotency",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -261,19 +264,29 @@ LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="5/m")
 SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="20/h")
 FIND_RATE_PER_IP = env.str("FIND_RATE_PER_IP", default="10/h")
 FIND_RATE_PER_EMAIL = env.str("FIND_RATE_PER_EMAIL", default="3/h")
+# Requests per workspace API key (django-ratelimit's rate syntax); past it, 429 and Retry-After.
+API_KEY_RATE = env.str("API_KEY_RATE", default="600/m")
+# How long the first answer to a POST with an Idempotency-Key is kept and replayed.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        # Workspace API keys: `Authorization: Bearer lnx_…`.
+        "loginexus.apikeys.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A key may do only what its scopes grant; users' tokens and sessions are not concerned.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "loginexus.apikeys.permissions.HasApiKeyScope",
+    ],
     "DEFAULT_PAGINATION_CLASS": "loginexus.pagination.StandardPagination",
     # Integrators send JSON; one request format keeps the documented contract exact.
     "DEFAULT_PARSER_CLASSES": ["loginexus.parsers.JSONParser"],
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "loginexus.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "loginexus.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -384,6 +397,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "webhooks.tasks.webhook_deliveries_due_requeue_task",
         "schedule": WEBHOOKS_SWEEP_SECONDS,
         "options": {"expires": WEBHOOKS_SWEEP_SECONDS},
+    },
+    "idempotency-keys-purge": {
+        "task": "loginexus.idempotency.tasks.idempotent_requests_purge_task",
+        "schedule": crontab(minute=41),
     },
     "mail-unsent-requeue": {
         "task": "loginexus.mail.tasks.emails_unsent_requeue_task",

@@ -22,6 +22,7 @@ from loginexus.accounts.team_views import (
     team_role,
 )
 from loginexus.accounts.views import invitation, login_link, profile
+from loginexus.apikeys.api import ApiKeyViewSet
 from loginexus.audit.api import AuditLogViewSet
 from loginexus.audit.views import audit_log
 from loginexus.health import healthz
@@ -39,6 +40,7 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("audit-log", AuditLogViewSet, basename="audit-log")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
 
 accounts_urls = (
     [
@@ -107,6 +109,7 @@ urlpatterns = [
     ),
     path("settings/", workspace_settings, name="workspace-settings"),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("settings/api-keys/", include("loginexus.apikeys.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

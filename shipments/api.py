@@ -17,8 +17,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from loginexus.api import QueryParameters, error_responses
+from loginexus.api import QueryParameters, acting_user, error_responses
+from loginexus.apikeys.permissions import read_write_scopes
 from loginexus.exports import csv_export
+from loginexus.idempotency.api import Idempotent
 from shipments import services
 from shipments.models import MAX_WEIGHT_KG, Shipment, ShipmentStatus
 from shipments.selectors import shipment_list
@@ -102,8 +104,11 @@ class ShipmentFilterSerializer(QueryParameters):
         description="Only draft and cancelled shipments without escrows (409 otherwise).",
     ),
 )
-class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ShipmentViewSet(
+    Idempotent, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = ShipmentSerializer
+    api_key_scopes = read_write_scopes("shipments")
 
     def get_queryset(self):
         if self.action != "list":
@@ -135,7 +140,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request):
         data = ShipmentWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        shipment = services.shipment_create(**data.validated_data, created_by=request.user)
+        shipment = services.shipment_create(**data.validated_data, created_by=acting_user(request))
         return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None):
@@ -150,7 +155,10 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data.is_valid(raise_exception=True)
         details = dict(data.validated_data)
         shipment = services.shipment_update(
-            shipment=shipment, actor=request.user, to_status=details.pop("status", None), **details
+            shipment=shipment,
+            actor=acting_user(request),
+            to_status=details.pop("status", None),
+            **details,
         )
         return Response(ShipmentSerializer(shipment).data)
 

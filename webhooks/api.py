@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.api import QueryParameters, error_responses
+from loginexus.idempotency.api import Idempotent
 from webhooks import services
 from webhooks.models import EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import webhook_delivery_list, webhook_endpoint_list
@@ -122,7 +123,7 @@ class WebhookDeliveryFilterSerializer(QueryParameters):
     ),
 )
 class WebhookEndpointViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    Idempotent, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = WebhookEndpointSerializer
     permission_classes = [IsAuthenticated, IsTenantAdmin]
@@ -174,7 +175,7 @@ class WebhookEndpointViewSet(
     ),
 )
 class WebhookDeliveryViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    Idempotent, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = WebhookDeliverySerializer
     permission_classes = [IsAuthenticated, IsTenantAdmin]

@@ -23,7 +23,8 @@ from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.accounts.selectors import user_list
 from loginexus.accounts.services import profile_update, token_revoke, user_create, user_update
 from loginexus.accounts.throttling import login_rate_limits
-from loginexus.api import error_responses
+from loginexus.api import StrictCharField, error_responses
+from loginexus.idempotency.api import Idempotent
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -100,9 +101,9 @@ class MeSerializer(serializers.Serializer):
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    name = StrictCharField(max_length=150, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
-    time_zone = serializers.CharField(max_length=64, required=False)
+    time_zone = StrictCharField(max_length=64, required=False)
 
 
 class MeApi(APIView):
@@ -181,7 +182,9 @@ class UserUpdateSerializer(serializers.Serializer):
         "Nobody deactivates or demotes themselves, and the last active admin stays (409).",
     ),
 )
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UserViewSet(
+    Idempotent, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The workspace's team (admins only)."""
 
     serializer_class = UserSerializer

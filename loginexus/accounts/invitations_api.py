@@ -15,6 +15,7 @@ from loginexus.accounts.invitations import (
 from loginexus.accounts.models import InvitationStatus, Role
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.api import error_responses
+from loginexus.idempotency.api import Idempotent
 
 
 class InvitationSerializer(serializers.Serializer):
@@ -52,7 +53,9 @@ class InvitationCreateSerializer(serializers.Serializer):
         description="Revokes a pending invitation (its link stops working, its seat is free).",
     ),
 )
-class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InvitationViewSet(
+    Idempotent, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = InvitationSerializer
     permission_classes = [IsAuthenticated, IsTenantAdmin]
 

@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.api import QueryParameters, error_responses
+from loginexus.apikeys.permissions import HasApiKeyScope, IsApiKey, read_scopes
 from loginexus.audit.models import AuditEntry
 from loginexus.audit.selectors import audit_entries
 
@@ -38,8 +39,11 @@ class AuditFilterSerializer(QueryParameters):
     )
 )
 class AuditLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Admins, or an API key with the scope audit:read."""
+
     serializer_class = AuditEntrySerializer
-    permission_classes = [IsAuthenticated, IsTenantAdmin]
+    permission_classes = [IsAuthenticated, IsTenantAdmin | IsApiKey, HasApiKeyScope]
+    api_key_scopes = read_scopes("audit")
 
     def get_queryset(self):
         filters = AuditFilterSerializer(data=self.request.query_params)

@@ -1,6 +1,6 @@
 """The REST API fuzzed from its own OpenAPI document (schemathesis) on the live server, as a
-tenant admin and as a member: no answer is a server error, and every answer matches the
-document (status, content type, body schema, headers)."""
+tenant admin, as a member and with a workspace API key of every scope: no answer is a server
+error, and every answer matches the document (status, content type, body schema, headers)."""
 
 from dataclasses import dataclass
 
@@ -37,7 +37,7 @@ API = schemathesis.openapi.from_dict(_document())
 @dataclass(frozen=True)
 class FuzzSite:
     base_url: str
-    tokens: dict[str, str]
+    authorizations: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,8 @@ def fuzz_site(web_server, stripe_simulator, django_db_blocker):
 
     from billing.stripe.catalog import plans_sync
     from escrows.services import escrow_create
+    from loginexus.apikeys.models import Scope
+    from loginexus.apikeys.services import api_key_create
     from loginexus.tenancy.models import Domain
     from loginexus.tenancy.services import tenant_provision
     from shipments.services import shipment_create
@@ -79,21 +81,26 @@ def fuzz_site(web_server, stripe_simulator, django_db_blocker):
                 reference="FZ-1", origin="A", destination="B", carrier="C", weight_kg="1"
             )
             escrow_create(shipment=shipment, buyer="B", seller="S", amount="10", currency="EUR")
-            tokens = {
-                "admin": Token.objects.create(user=admin).key,
-                "member": Token.objects.create(user=member).key,
+            api_key = api_key_create(name="Fuzz", scopes=list(Scope.values), created_by=admin).key
+            authorizations = {
+                "admin": f"Token {Token.objects.create(user=admin).key}",
+                "member": f"Token {Token.objects.create(user=member).key}",
+                "api_key": f"Bearer {api_key}",
             }
         connection.set_schema_to_public()
         port = web_server.rsplit(":", 1)[1]
-        with override_settings(ALLOWED_HOSTS=[*django_settings.ALLOWED_HOSTS, "127.0.0.1"]):
-            yield FuzzSite(f"http://127.0.0.1:{port}", tokens)
+        with override_settings(
+            ALLOWED_HOSTS=[*django_settings.ALLOWED_HOSTS, "127.0.0.1"],
+            API_KEY_RATE="100000/m",  # the key's 429 has its own test
+        ):
+            yield FuzzSite(f"http://127.0.0.1:{port}", authorizations)
         connection.set_schema_to_public()
         tenant.delete(force_drop=True)
         _purge_billing_data()
     stripe.api_key, stripe.api_base, stripe.max_network_retries = saved
 
 
-@pytest.mark.parametrize("role", ["member", "admin"])
+@pytest.mark.parametrize("role", ["member", "admin", "api_key"])
 @API.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -105,7 +112,7 @@ def fuzz_site(web_server, stripe_simulator, django_db_blocker):
 def test_api_answers_by_its_document_and_never_with_a_server_error(case, role, fuzz_site):
     response = case.call(
         base_url=fuzz_site.base_url,
-        headers={"Authorization": f"Token {fuzz_site.tokens[role]}"},
+        headers={"Authorization": fuzz_site.authorizations[role]},
         timeout=15,
     )
     assert response.status_code < 500, response.text

@@ -24,6 +24,7 @@ INVITATION = "invitation"
 WEBHOOK_ENDPOINT, WEBHOOK_DELIVERY = "webhook_endpoint", "webhook_delivery"
 # Kinds the sweeps may hold no real object of: a made-up id then, which must answer 404.
 MADE_UP_IDS = {INVITATION, WEBHOOK_ENDPOINT, WEBHOOK_DELIVERY}
+API_KEY = "api_key"
 
 # Every route of the tenant URL conf and what each of its path parameters names.
 PARAMETERS: dict[str, dict[str, str]] = {
@@ -90,6 +91,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "webhooks:rotate": {"pk": WEBHOOK_ENDPOINT},
     "webhooks:delete": {"pk": WEBHOOK_ENDPOINT},
     "webhooks:redeliver": {"pk": WEBHOOK_DELIVERY},
+    "apikeys:index": {},
+    "apikeys:revoke": {"pk": API_KEY},
     "api-token": {},
     "api-me": {},
     "api-my-token": {},
@@ -123,6 +126,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "webhook-delivery-list": {},
     "webhook-delivery-detail": {"pk": WEBHOOK_DELIVERY},
     "webhook-delivery-redeliver": {"pk": WEBHOOK_DELIVERY},
+    "api-key-list": {},
+    "api-key-detail": {"pk": API_KEY},
     "api-schema": {},
     "api-docs": {},
     "healthz": {},
@@ -241,7 +246,7 @@ def filled_paths(route: Route, ids: dict[str, list[int]]) -> list[str]:
 def acting_body(*, shipment: int, email: str) -> dict:
     """A body that every form and endpoint of the tenant URL conf would act on (create, edit,
     move, open an escrow for `shipment`, add `email` as an admin, log in as it, change plan,
-    rename the workspace and change its billing details)."""
+    rename the workspace and change its billing details, make an API key)."""
     return {
         "reference": "ACTED-1", "origin": "Acted", "destination": "Acted", "carrier": "Acted",
         "weight_kg": "1.000", "status": "cancelled",
@@ -253,6 +258,7 @@ def acting_body(*, shipment: int, email: str) -> dict:
         "billing_address": {"line1": "Acted", "country": "DE"}, "billing_address_line1": "Acted",
         "billing_address_country": "DE", "tax_id": {"type": "eu_vat", "value": "DE123456789"},
         "tax_id_type": "eu_vat", "tax_id_value": "DE123456789",
+        "scopes": ["shipments:write"],
     }  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """Tenant isolation sweep over every route of the tenant URL conf (loginexus/urls_tenant.py).
 
-Tenant B ("bravo") has shipments, escrows, users, an API token and a paid subscription, with ids
-and texts found nowhere else. Tenant A's admin, by session cookie and by API token:
+Tenant B ("bravo") has shipments, escrows, users, an API token, a workspace API key and a paid
+subscription, with ids and texts found nowhere else. Tenant A's admin, by session cookie and by
+API token (and, on B's host, A's workspace API key with every scope):
 
 - on B's host, every route, its path filled with every fitting id of B, by GET, POST, PUT, PATCH
   and DELETE, answers 401, 403, 404, 405 or a redirect to B's login page (the routes open to
@@ -12,8 +13,8 @@ and texts found nowhere else. Tenant A's admin, by session cookie and by API tok
   cannot be opened for B's shipment, the lists and pages show none of B's data, and nothing of B
   changes.
 
-Each request is one check, of its status, its body and B's state: 1,061 on the current URL conf
-(740 on B's host, 321 on A's); each sweep prints its count and asserts a floor. A route the
+Each request is one check, of its status, its body and B's state: 2,191 on the current URL conf
+(1,755 on B's host, 436 on A's); each sweep prints its count and asserts a floor. A route the
 sweeps cannot fill fails them, so none goes unchecked; a control run with B's own session shows
 that the sweep sees a leak and a change when there is one.
 """
@@ -33,6 +34,8 @@ from rest_framework.authtoken.models import Token
 
 from escrows.models import Escrow
 from loginexus.accounts.models import Role
+from loginexus.apikeys.models import ApiKey, Scope
+from loginexus.apikeys.services import api_key_create
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.selectors import tenant_host
 from shipments.models import Shipment
@@ -46,6 +49,7 @@ from tests.conftest import (
     tenant_user,
 )
 from tests.security.routes import (
+    API_KEY,
     BODY_NAMES_AN_OBJECT,
     ESCROW,
     METHODS,
@@ -98,7 +102,7 @@ class Bravo:
 
 def _restart_ids(tenant: Tenant, first: int) -> None:
     with schema_context(tenant.schema_name), connection.cursor() as cursor:
-        for model in (Shipment, Escrow, get_user_model(), WebhookEndpoint, WebhookDelivery):
+        for model in (Shipment, Escrow, get_user_model(), WebhookEndpoint, WebhookDelivery, ApiKey):
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [model._meta.db_table, first]
             )
@@ -141,10 +145,13 @@ def bravo(tenant_a, tenant_b, sim, stripe_module) -> Bravo:
     ]
     with schema_context(tenant_b.schema_name):
         token = Token.objects.get_or_create(user=users[0])[0].key
+        api_key = api_key_create(
+            name="Bravo confidential integration", scopes=["shipments:read"], created_by=users[0]
+        )
     with schema_context(tenant_b.schema_name):
         deliveries = list(WebhookDelivery.objects.values_list("pk", flat=True))
     with schema_context(tenant_a.schema_name):
-        for model in (Shipment, Escrow, get_user_model(), WebhookEndpoint, WebhookDelivery):
+        for model in (Shipment, Escrow, get_user_model(), WebhookEndpoint, WebhookDelivery, ApiKey):
             assert not model.objects.filter(pk__gt=FIRST_ID).exists()
     return Bravo(
         tenant=tenant_b,
@@ -155,6 +162,7 @@ def bravo(tenant_a, tenant_b, sim, stripe_module) -> Bravo:
             USER: [user.pk for user in users],
             WEBHOOK_ENDPOINT: [endpoint.pk],
             WEBHOOK_DELIVERY: deliveries[:1],
+            API_KEY: [api_key.api_key.pk],
         },
         texts=[
             *(shipment.reference for shipment in shipments),
@@ -170,6 +178,9 @@ def bravo(tenant_a, tenant_b, sim, stripe_module) -> Bravo:
             token,
             "bravo-confidential-hooks",
             endpoint.secret,
+            api_key.key,
+            api_key.api_key.prefix,
+            "Bravo confidential integration",
             *stripe_ids.values(),
         ],
         stripe_ids=stripe_ids,
@@ -195,6 +206,7 @@ class Credential:
     name: str
     client: Client
     session_key: str | None = None
+    api_key: bool = False
 
     def ready(self) -> Client:
         # A response may delete or replace cookies (logout does); each request starts afresh.
@@ -228,10 +240,28 @@ def credentials_of_a(admin_client_a, tenant_a) -> list[Credential]:
     return credentials
 
 
+@pytest.fixture
+def api_key_of_a(tenant_a) -> Credential:
+    """A workspace API key of A with every scope."""
+    with schema_context(tenant_a.schema_name):
+        key = api_key_create(
+            name="A's integration", scopes=list(Scope.values), created_by=admin_of(tenant_a)
+        ).key
+    credential = Credential("A's API key", Client(HTTP_AUTHORIZATION=f"Bearer {key}"), api_key=True)
+    assert_logged_in_on_own_host([credential], tenant_a)
+    return credential
+
+
 def assert_logged_in_on_own_host(credentials: list[Credential], tenant_a: Tenant) -> None:
     """The credentials are live: on A's host they are A's admin (before and after the sweep, so
     that no refusal on B's host comes from a credential gone stale)."""
     for credential in credentials:
+        if credential.api_key:  # a key is nobody: it reads what its scopes allow
+            own = credential.ready().get(
+                "/api/v1/shipments/", HTTP_HOST=tenant_host(slug=tenant_a.slug)
+            )
+            assert own.status_code == 200, credential.name
+            continue
         me = credential.ready().get("/api/v1/auth/me/", HTTP_HOST=tenant_host(slug=tenant_a.slug))
         assert me.status_code == 200, credential.name
         assert me.json()["email"] == "admin@alpha.example", credential.name
@@ -334,10 +364,13 @@ def test_every_tenant_route_is_in_the_sweep():
     assert any(problem.startswith("shipments:export") for problem in uncatalogued([*routes, added]))
 
 
-def test_a_admin_session_and_token_are_strangers_on_b_host(bravo, credentials_of_a, tenant_a):
+def test_a_admin_session_token_and_api_key_are_strangers_on_b_host(
+    bravo, credentials_of_a, api_key_of_a, tenant_a
+):
     routes = tenant_routes()
     assert not uncatalogued(routes)
     sweep = Sweep(bravo)
+    credentials_of_a = [*credentials_of_a, api_key_of_a]
     for credential in credentials_of_a:
         for route in routes:
             for path in filled_paths(route, bravo.ids):
@@ -398,15 +431,21 @@ def test_the_sweep_sees_data_and_changes_when_the_credential_is_b_own(bravo, cli
     )
 
 
-def test_a_token_answers_401_on_every_api_route_of_b_host(bravo, credentials_of_a):
-    token = next(c for c in credentials_of_a if not c.session_key)
+@pytest.mark.parametrize("kind", ["token", "API key"])
+def test_a_token_or_api_key_answers_401_on_every_api_route_of_b_host(
+    bravo, credentials_of_a, api_key_of_a, kind
+):
+    if kind == "token":
+        credential = next(c for c in credentials_of_a if not c.session_key)
+    else:
+        credential = api_key_of_a
     checked = 0
     for route in tenant_routes():
         if not route.is_api or route.name == "api-token":  # the token endpoint reads no token
             continue
         for path in filled_paths(route, bravo.ids):
             for method in METHODS:
-                response = send(token.ready(), method, path, route=route, HTTP_HOST=bravo.host)
+                response = send(credential.ready(), method, path, route=route, HTTP_HOST=bravo.host)
                 assert response.status_code == 401, (method, path, response.status_code)
                 if response["Content-Type"].startswith("application/"):  # docs: an HTML page
                     assert b"authentication_failed" in response.content, (method, path)

@@ -11,8 +11,8 @@ pages, every admin screen, error answers, the webhook endpoint) carries SECRET_K
 secret key, a webhook endpoint's signing secret or the database password (when one is set), in
 its body or its headers.
 
-On the current URL confs: 276 requests in the CSRF sweep plus 24 page forms (each a forged post
-and its genuine twin), and 238 answers searched for 4 secrets (113 on the tenant host, 125 on
+On the current URL confs: 432 requests in the CSRF sweep plus 26 page forms (each a forged post
+and its genuine twin), and 291 answers searched for 4 secrets (158 on the tenant host, 133 on
 the public host and admin); each sweep prints its count and asserts a floor.
 """
 
@@ -37,6 +37,7 @@ from billing.models import Entitlement
 from billing.services import subscription_cancel_at_period_end
 from billing.stripe.catalog import plans_sync, webhook_endpoint_ensure
 from escrows.models import Escrow
+from loginexus.apikeys.models import ApiKey
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.services import tenant_suspend
 from shipments.models import Shipment
@@ -52,6 +53,7 @@ from tests.conftest import (
     tenant_user,
 )
 from tests.security.routes import (
+    API_KEY,
     CSRF_FREE_ROUTES,
     ESCROW,
     SHIPMENT,
@@ -90,6 +92,7 @@ class Alpha:
     escrow: int
     funded_escrow: int
     member: int
+    api_key: int
 
     @property
     def ids(self) -> dict[str, list[int]]:
@@ -97,6 +100,7 @@ class Alpha:
             SHIPMENT: [self.draft, self.booked, self.delivered],
             ESCROW: [self.escrow, self.funded_escrow],
             USER: [self.member],
+            API_KEY: [self.api_key],
         }
 
 
@@ -112,7 +116,17 @@ def alpha(tenant_a) -> Alpha:
         escrow=make_escrow(tenant_a, shipment=booked).pk,
         funded_escrow=make_escrow(tenant_a, shipment=delivered, status="funded").pk,
         member=tenant_user(tenant_a, email="member@alpha.example").pk,
+        api_key=api_key_of(tenant_a),
     )
+
+
+def api_key_of(tenant: Tenant) -> int:
+    from loginexus.apikeys.services import api_key_create
+
+    with schema_context(tenant.schema_name):
+        return api_key_create(
+            name="Alpha ERP", scopes=["shipments:read"], created_by=admin_of(tenant)
+        ).api_key.pk
 
 
 def csrf_client(host: str) -> Client:
@@ -304,6 +318,16 @@ PAGE_FORMS = [
         lambda ctx, response: Tenant.objects.get(pk=ctx.tenant.pk).name == "Form Renamed",
     ),
     PageForm(
+        "api-key-create", "/settings/api-keys/", "/settings/api-keys/",
+        {"name": "Form key", "scopes": "audit:read"},
+        lambda ctx, response: in_a(ApiKey, name="Form key"),
+        answers=(201,),
+    ),
+    PageForm(
+        "api-key-revoke", "/settings/api-keys/", "/settings/api-keys/{api_key}/revoke/", {},
+        lambda ctx, response: in_a(ApiKey, pk=ctx.alpha.api_key, revoked_at__isnull=False),
+    ),
+    PageForm(
         "billing-checkout", "/billing/pricing/", "/billing/checkout/",
         {"plan": "pro", "interval": "month"},
         lambda ctx, response: Customer.objects.filter(subscriber=ctx.tenant).exists(),
@@ -424,6 +448,7 @@ def test_page_form_carries_a_csrf_token_and_refuses_a_post_without_it(
         "draft": alpha.draft,
         "escrow": alpha.escrow,
         "member": alpha.member,
+        "api_key": alpha.api_key,
         "until": (now + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
     }
     page, action = form.page.format(**values), form.action.format(**values)

@@ -1,0 +1,74 @@
+"""`Authorization: Bearer <key>`: a workspace API key, in the REST API only.
+
+Keys are counted against API_KEY_RATE as they authenticate (429 with Retry-After past it), and
+a key authenticates only on views that check its scopes (HasApiKeyScope): a view that does
+not, such as the team's, the invitations', the keys' own or billing's writes, refuses every key
+with 403 insufficient_scope, whatever its own permissions would say."""
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django_ratelimit.core import get_usage
+from django_tenants.utils import get_public_schema_name
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from loginexus.apikeys.models import ApiKeyActor
+from loginexus.apikeys.permissions import HasApiKeyScope, InsufficientScope
+from loginexus.apikeys.selectors import api_key_for
+from loginexus.apikeys.services import api_key_used
+
+KEYWORD = b"bearer"
+
+
+class ApiKeyRateLimited(exceptions.Throttled):
+    default_code = "rate_limited"
+
+
+def _rate(group, request) -> str:
+    return settings.API_KEY_RATE
+
+
+def _key_of(group, request) -> str:
+    return request.auth_api_key_prefix
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        words = get_authorization_header(request).split()
+        if not words or words[0].lower() != KEYWORD:
+            return None
+        if len(words) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Send the API key as `Authorization: Bearer <key>`."
+            )
+        if connection.schema_name == get_public_schema_name():
+            return None  # keys are a workspace's: the public host knows none
+        try:
+            key = words[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("Invalid API key.") from None
+        api_key = api_key_for(key=key)
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+        now = timezone.now()
+        if api_key.expires_at is not None and api_key.expires_at <= now:
+            raise exceptions.AuthenticationFailed(
+                "This API key has expired.", code="api_key_expired"
+            )
+        self._count(request, api_key)
+        view = (request.parser_context or {}).get("view")
+        if view is None or not any(isinstance(p, HasApiKeyScope) for p in view.get_permissions()):
+            raise InsufficientScope("API keys cannot use this endpoint.")
+        api_key_used(api_key=api_key, now=now)
+        return ApiKeyActor(api_key), api_key
+
+    def authenticate_header(self, request) -> str:
+        return "Bearer"
+
+    @staticmethod
+    def _count(request, api_key) -> None:
+        request.auth_api_key_prefix = api_key.prefix
+        usage = get_usage(request, group="api-key", key=_key_of, rate=_rate, increment=True)
+        if usage is not None and usage["should_limit"]:
+            raise ApiKeyRateLimited(wait=max(1, usage["time_left"]))

@@ -1,0 +1,10 @@
+"""App configuration of Idempotency-Key handling."""
+
+from django.apps import AppConfig
+
+
+class IdempotencyConfig(AppConfig):
+    name = "loginexus.idempotency"
+    label = "idempotency"
+    verbose_name = "Idempotency keys"
+    default_auto_field = "django.db.models.BigAutoField"
