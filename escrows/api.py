@@ -1,7 +1,7 @@
 """REST API of escrows (`/api/v1/escrows/`): list, create, retrieve, and the actions
 `fund`, `release`, `refund`, `dispute` (POST, no body), each answering the escrow or a 409."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from escrows.models import ESCROW_ACTIONS, MAX_AMOUNT, MIN_AMOUNT, Escrow, Escro
 from escrows.selectors import escrow_list
 from loginexus.api import QueryParameters, acting_user, error_responses
 from loginexus.apikeys.permissions import read_write_scopes
-from loginexus.exports import csv_export
+from loginexus.exports import CsvExportMixin, export_schema
 from loginexus.idempotency.api import Idempotent
 from shipments.models import Shipment
 
@@ -76,6 +76,7 @@ ACTION_SCHEMA = extend_schema(
 
 
 @extend_schema_view(
+    export=export_schema(EscrowFilterSerializer, "escrow"),
     list=extend_schema(
         parameters=[EscrowFilterSerializer],
         responses={200: EscrowSerializer(many=True), **error_responses(400, 401, 404)},
@@ -89,10 +90,18 @@ ACTION_SCHEMA = extend_schema(
     ),
 )
 class EscrowViewSet(
-    Idempotent, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    Idempotent,
+    CsvExportMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = EscrowSerializer
     api_key_scopes = read_write_scopes("escrows")
+    export_filters = EscrowFilterSerializer
+    export_rows = staticmethod(escrow_list)
+    export_columns = EXPORT_COLUMNS
+    export_filename = "escrows.csv"
 
     def get_queryset(self):
         if self.action != "list":
@@ -100,26 +109,6 @@ class EscrowViewSet(
         filters = EscrowFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return escrow_list(**filters.validated_data)
-
-    @extend_schema(
-        parameters=[EscrowFilterSerializer],
-        responses={
-            (200, "text/csv"): OpenApiResponse(
-                description="Every escrow the list's filters select, newest first, as CSV "
-                "(streamed; cells that would start a spreadsheet formula begin with a quote)"
-            ),
-            **error_responses(400, 401),
-        },
-    )
-    @action(detail=False, methods=["get"], url_path="export")
-    def export(self, request):
-        filters = EscrowFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        return csv_export(
-            queryset=escrow_list(**filters.validated_data),
-            columns=EXPORT_COLUMNS,
-            filename="escrows.csv",
-        )
 
     def create(self, request):
         data = EscrowCreateSerializer(data=request.data)

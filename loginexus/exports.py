@@ -11,6 +11,10 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import action
+
+from loginexus.api import error_responses
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 2000
@@ -59,3 +63,33 @@ def export_query(chosen: dict) -> str:
     names = {"q": "search"}
     pairs = {names.get(key, key): value for key, value in chosen.items() if value}
     return "?" + urlencode(pairs) if pairs else ""
+
+
+def export_schema(filters, noun: str):
+    """The OpenAPI description of a list's export, for `extend_schema_view(export=...)`."""
+    return extend_schema(
+        parameters=[filters],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                description=f"Every {noun} the list's filters select, newest first, as CSV "
+                "(streamed; cells that would start a spreadsheet formula begin with a quote)"
+            ),
+            **error_responses(400, 401),
+        },
+    )
+
+
+class CsvExportMixin:
+    """`GET <list>/export/`: what the list's filters select, as streamed CSV. The viewset names
+    `export_filters` (its list's query parameters), `export_rows` (the selector they go to),
+    `export_columns` and `export_filename`."""
+
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        filters = self.export_filters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return csv_export(
+            queryset=type(self).export_rows(**filters.validated_data),
+            columns=self.export_columns,
+            filename=self.export_filename,
+        )

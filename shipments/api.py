@@ -14,12 +14,11 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from loginexus.api import QueryParameters, acting_user, error_responses
 from loginexus.apikeys.permissions import read_write_scopes
-from loginexus.exports import csv_export
+from loginexus.exports import CsvExportMixin, export_schema
 from loginexus.idempotency.api import Idempotent
 from shipments import services
 from shipments.models import MAX_WEIGHT_KG, Shipment, ShipmentStatus
@@ -74,6 +73,7 @@ class ShipmentFilterSerializer(QueryParameters):
 
 
 @extend_schema_view(
+    export=export_schema(ShipmentFilterSerializer, "shipment"),
     list=extend_schema(
         parameters=[ShipmentFilterSerializer],
         responses={200: ShipmentSerializer(many=True), **error_responses(400, 401, 404)},
@@ -105,10 +105,18 @@ class ShipmentFilterSerializer(QueryParameters):
     ),
 )
 class ShipmentViewSet(
-    Idempotent, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    Idempotent,
+    CsvExportMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = ShipmentSerializer
     api_key_scopes = read_write_scopes("shipments")
+    export_filters = ShipmentFilterSerializer
+    export_rows = staticmethod(shipment_list)
+    export_columns = EXPORT_COLUMNS
+    export_filename = "shipments.csv"
 
     def get_queryset(self):
         if self.action != "list":
@@ -116,26 +124,6 @@ class ShipmentViewSet(
         filters = ShipmentFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return shipment_list(**filters.validated_data)
-
-    @extend_schema(
-        parameters=[ShipmentFilterSerializer],
-        responses={
-            (200, "text/csv"): OpenApiResponse(
-                description="Every shipment the list's filters select, newest first, as CSV "
-                "(streamed; cells that would start a spreadsheet formula begin with a quote)"
-            ),
-            **error_responses(400, 401),
-        },
-    )
-    @action(detail=False, methods=["get"], url_path="export")
-    def export(self, request):
-        filters = ShipmentFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        return csv_export(
-            queryset=shipment_list(**filters.validated_data),
-            columns=EXPORT_COLUMNS,
-            filename="shipments.csv",
-        )
 
     def create(self, request):
         data = ShipmentWriteSerializer(data=request.data)
