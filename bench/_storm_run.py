@@ -96,7 +96,7 @@ def _site():
     stripe.WebhookEndpoint.modify(endpoint.id, disabled=True)
     tenant = tenant_provision(
         company="Storm Checkout", slug="storm-checkout", admin_email="a@storm.example",
-        admin_password=PASSWORD,
+        admin_password=PASSWORD, owner_verified=True,
     )  # fmt: skip
     with schema_context(tenant.schema_name):
         token, _ = Token.objects.get_or_create(user=User.objects.get(email="a@storm.example"))

@@ -50,8 +50,9 @@ def timed(action, *args) -> float:
 def provision(slug: str, plan: str | None = None):
     connection.set_schema_to_public()
     tenant = tenant_provision(
-        company=slug, slug=slug, admin_email=f"a@{slug}.example", admin_password=PASSWORD
-    )
+        company=slug, slug=slug, admin_email=f"a@{slug}.example", admin_password=PASSWORD,
+        owner_verified=True,
+    )  # fmt: skip
     if plan:  # as a paying tenant's entitlement is: a monthly period in force
         now = timezone.now()
         Entitlement.objects.create(
