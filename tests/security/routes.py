@@ -136,7 +136,9 @@ PARAMETERS: dict[str, dict[str, str]] = {
 # Routes anyone may reach without logging in, and every status they may answer a stranger
 # (a redirect must lead to the host's own login page).
 OPEN_ROUTES: dict[str, set[int]] = {
-    "account_login": {200, 405},
+    # The login and the token API share one throttle per account: a sweep that tries A's admin on
+    # B's host with several credentials may meet it (429), which refuses as well as a 200 page.
+    "account_login": {200, 405, 429},
     "account_logout": {302, 405},
     "account_signup": {404, 405},
     "account_inactive": {200, 405},
@@ -148,7 +150,7 @@ OPEN_ROUTES: dict[str, set[int]] = {
     "account_reset_password_from_key_done": {200, 405},
     "accounts:login-link": {404, 405},
     "accounts:invitation": {404, 405},
-    "api-token": {400, 405},
+    "api-token": {400, 405, 429},
     "api-schema": {200, 401, 405},
     "api-docs": {200, 401, 405},
     "healthz": {200, 405},
