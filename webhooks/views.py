@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from loginexus.accounts.permissions import tenant_admin_required
-from loginexus.accounts.views import errors_onto
+from loginexus.forms import errors_onto
 from webhooks import services
 from webhooks.forms import EndpointChangeForm, EndpointForm
 from webhooks.models import WebhookDelivery, WebhookEndpoint

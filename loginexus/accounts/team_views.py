@@ -22,7 +22,7 @@ from loginexus.accounts.models import Invitation, Role, User
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.accounts.selectors import email_is_verified, user_list
 from loginexus.accounts.services import user_create, user_update
-from loginexus.accounts.views import errors_onto
+from loginexus.forms import errors_onto
 
 
 @tenant_admin_required

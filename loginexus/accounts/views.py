@@ -22,13 +22,7 @@ from loginexus.accounts.services import (
     login_link_redeem,
     profile_update,
 )
-
-
-def errors_onto(form, error: ValidationError) -> None:
-    """A service's field errors shown on the form's fields (the rest above the form)."""
-    for field, problems in error.message_dict.items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
+from loginexus.forms import errors_onto
 
 
 @require_GET

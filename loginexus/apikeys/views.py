@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.accounts.selectors import email_is_verified
-from loginexus.accounts.views import errors_onto
 from loginexus.apikeys.forms import ApiKeyForm
 from loginexus.apikeys.selectors import api_key_list
 from loginexus.apikeys.services import api_key_create, api_key_revoke
+from loginexus.forms import errors_onto
 
 
 @tenant_admin_required

@@ -7,20 +7,12 @@ from django.utils.translation import gettext as _
 
 from billing.exceptions import StripeUnavailable
 from loginexus.accounts.permissions import tenant_admin_required
+from loginexus.forms import errors_onto
 from loginexus.tenancy.forms import WorkspaceSettingsForm
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.workspace import workspace_update
 
 TEMPLATE = "tenancy/settings.html"
-
-
-def _errors_onto(form: WorkspaceSettingsForm, error: ValidationError) -> None:
-    """The service's errors (by the model's fields, which the form's are named after) on the
-    form's fields; the rest above the form."""
-    for field, problems in error.message_dict.items():
-        field = "billing_email" if field == "email" else field
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
 
 
 @tenant_admin_required
@@ -34,7 +26,7 @@ def workspace_settings(request):
         try:
             workspace_update(tenant=tenant, **form.settings_changes())
         except ValidationError as error:
-            _errors_onto(form, error)
+            errors_onto(form, error, renamed={"email": "billing_email"})
         except StripeUnavailable as error:
             return render(request, TEMPLATE, {**context, "unavailable": error.message}, status=503)
         else:
