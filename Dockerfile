@@ -8,6 +8,7 @@ RUN useradd --create-home --uid 10001 loginexus
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+RUN python -m loginexus.i18n.catalogs
 # collectstatic reads settings, which demand their secrets in production: give it throwaway ones.
 RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres://x@localhost/x REDIS_URL=redis://localhost \
     STRIPE_SECRET_KEY=sk_test_collectstatic_only_000000000000 \

@@ -439,6 +439,9 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"run", "test", "bench", "manage"}:
         print(__doc__)
         return 2
+    from loginexus.i18n.catalogs import catalogues_compile
+
+    catalogues_compile()  # the German pages, from locale/*.po (no gettext needed)
     stop_signals.install()
     command, rest = argv[0], argv[1:]
     try:

@@ -82,6 +82,7 @@ SHARED_APPS = [
     "djstripe",
     "billing",
     "loginexus.mail",
+    "loginexus.i18n",
     # Identity (django-allauth): its tables live beside the users, so in every schema.
     "allauth",
     "allauth.account",
@@ -197,6 +198,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "loginexus.i18n.middleware.LanguageAndTimeZoneMiddleware",
     "loginexus.audit.context.AuditContextMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "billing.middleware.EntitlementMiddleware",
@@ -211,6 +213,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "billing.context_processors.billing",
@@ -222,9 +225,13 @@ TEMPLATES = [
 WSGI_APPLICATION = "loginexus.wsgi.application"
 ASGI_APPLICATION = "loginexus.asgi.application"
 
-LANGUAGE_CODE = "en-us"
-# The languages a person may choose for pages and emails (their profile).
+LANGUAGE_CODE = "en"
+# The languages of pages and emails (loginexus/i18n/middleware.py chooses one per request);
+# each name in its own language, as the switcher shows it.
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "loginexus_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

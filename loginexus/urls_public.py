@@ -8,6 +8,7 @@ from billing.staff.views import platform_metrics_view
 from billing.views import public_pricing, stripe_webhook
 from loginexus.accounts.identity_views import staff_login
 from loginexus.health import healthz
+from loginexus.i18n.views import language_switch
 from loginexus.tenancy.api import SignupApi, WorkspaceFindApi
 from loginexus.tenancy.views import SignupView, WorkspaceFindView, landing
 
@@ -17,6 +18,7 @@ admin.site.index_title = "Platform administration"
 
 urlpatterns = [
     path("", landing, name="landing"),
+    path("language/", language_switch, name="language-switch"),
     path("signup/", SignupView.as_view(), name="signup"),
     path("pricing/", public_pricing, name="pricing"),
     path("api/v1/signup/", SignupApi.as_view(), name="api-signup"),

@@ -26,6 +26,7 @@ from loginexus.apikeys.api import ApiKeyViewSet
 from loginexus.audit.api import AuditLogViewSet
 from loginexus.audit.views import audit_log
 from loginexus.health import healthz
+from loginexus.i18n.views import language_switch
 from loginexus.tenancy.workspace_api import WorkspaceApi
 from loginexus.tenancy.workspace_views import workspace_settings
 from shipments.api import ShipmentViewSet
@@ -90,6 +91,7 @@ api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
+    path("language/", language_switch, name="language-switch"),
     path("accounts/", include(accounts_urls)),
     path("accounts/", include(identity_urls)),
     path("billing/", include("billing.urls")),

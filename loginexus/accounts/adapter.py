@@ -12,10 +12,10 @@ from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django_tenants.utils import get_public_schema_name
 
 from billing.selectors import current_tenant
+from loginexus.i18n.activation import written_for
 from loginexus.mail.services import email_queue
 from loginexus.tenancy.selectors import tenant_url
 
@@ -67,8 +67,12 @@ class AccountAdapter(DefaultAccountAdapter):
             name=f"LogiNexus · {workspace.name}" if workspace else "LogiNexus",
             domain=workspace_url("/").split("://", 1)[1].rstrip("/") if workspace else "",
         )
-        person = User.objects.with_email(email).only("language").first() if workspace else None
-        with translation.override(person.language if person else translation.get_language()):
+        person = (
+            User.objects.with_email(email).only("language", "time_zone").first()
+            if workspace
+            else None
+        )
+        with written_for(person, workspace):
             message = self.render_mail(
                 template_prefix,
                 email,

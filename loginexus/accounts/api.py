@@ -102,8 +102,11 @@ class MeSerializer(serializers.Serializer):
 
 class ProfileUpdateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=150, required=False, allow_blank=True)
-    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
-    time_zone = StrictCharField(max_length=64, required=False)
+    # Blank: the browser's language, the workspace's time zone.
+    language = serializers.ChoiceField(
+        choices=[("", ""), *settings.LANGUAGES], required=False, allow_blank=True
+    )
+    time_zone = StrictCharField(max_length=64, required=False, allow_blank=True)
 
 
 class MeApi(APIView):

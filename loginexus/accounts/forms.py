@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from loginexus.accounts.models import Role, time_zone_names
 
@@ -17,11 +18,20 @@ class TeamMemberForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(max_length=150, required=False, label="Your name")
-    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    name = forms.CharField(max_length=150, required=False, label=_("Your name"))
+    language = forms.ChoiceField(
+        choices=lambda: [("", _("The browser's language")), *settings.LANGUAGES],
+        required=False,
+        label=_("Language"),
+    )
     time_zone = forms.ChoiceField(
-        choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
-        help_text="Dates and times on pages and in emails are shown in it.",
+        choices=lambda: [
+            ("", _("The workspace's time zone")),
+            *((name, name.replace("_", " ")) for name in time_zone_names()),
+        ],
+        required=False,
+        label=_("Time zone"),
+        help_text=_("Dates and times on pages and in emails are shown in it."),
     )
 
 

@@ -27,7 +27,7 @@ def time_zone_names() -> tuple[str, ...]:
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in time_zone_names():
+    if value and value not in time_zone_names():
         raise ValidationError(
             f"{value} is not a time zone; use an IANA name such as Europe/Berlin.",
             code="invalid_time_zone",
@@ -70,9 +70,12 @@ class User(AbstractBaseUser, PermissionsMixin, PlanLimitedModel):
     email_key = models.CharField(max_length=320, unique=True, editable=False)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     name = models.CharField(max_length=150, blank=True)
-    # The person's own choices for pages and emails (PRODUCT.md, "Languages and time").
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # The person's own choices for pages and emails (PRODUCT.md, "Languages and time"); blank:
+    # the browser's language (then the workspace's), the workspace's time zone.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone]
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Platform staff: may use the admin.")
     date_joined = models.DateTimeField(default=timezone.now)

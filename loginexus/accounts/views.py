@@ -2,11 +2,13 @@
 and the profile (the team's pages are in team_views)."""
 
 from allauth.mfa.adapter import get_adapter as mfa_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from loginexus.accounts.forms import (
@@ -70,8 +72,11 @@ def profile(request):
     )
     if request.method == "POST" and form.is_valid():
         profile_update(user=user, **form.cleaned_data)
-        messages.success(request, "Your profile is saved.")
-        return redirect("accounts:profile")
+        messages.success(request, _("Your profile is saved."))
+        response = redirect("accounts:profile")
+        # The stored choice wins over the switcher's cookie; "the browser's" forgets it.
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
     return render(
         request,
         "accounts/profile.html",

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from loginexus.i18n.activation import written_for
 from loginexus.mail.models import OutgoingEmail
 from loginexus.tenancy.models import Tenant
 
@@ -33,14 +34,20 @@ def email_send(
     template: str,
     context: Mapping[str, Any] | None = None,
     tenant: Tenant | None = None,
+    person: Any = None,
+    language: str | None = None,
 ) -> OutgoingEmail | None:
     """Render `emails/<template>_subject.txt`, `.txt` and `.html` with `context` (plus the
     workspace, so every email names it) and queue the message for delivery once the caller's
-    transaction commits. Nothing is sent if it rolls back. None when there is nobody to send to."""
+    transaction commits. Nothing is sent if it rolls back. None when there is nobody to send to.
+
+    Written in `language`, else the recipient `person`'s, else the workspace's, with dates in
+    the person's or the workspace's time zone."""
     to = list(to)
     if not any(to):
         return None
-    subject, text, html = _render(template, {"workspace": tenant, **(context or {})})
+    with written_for(person, tenant, language=language):
+        subject, text, html = _render(template, {"workspace": tenant, **(context or {})})
     return email_queue(
         to=to, template=template, subject=subject, text=text, html=html, tenant=tenant
     )

@@ -20,8 +20,9 @@ def test_me_shows_role_name_language_and_time_zone(member_client_a):
         "role": "member",
         "is_active": True,
         "name": "",
-        "language": "en",
-        "time_zone": "UTC",
+        # Not chosen: the browser's language and the workspace's time zone apply.
+        "language": "",
+        "time_zone": "",
     }
 
 
@@ -52,7 +53,7 @@ def test_the_profile_refuses_an_unknown_language_or_time_zone(member_client_a):
     )
     assert answer.status_code == 400
     assert "is not a time zone" in answer.json()["time_zone"][0]
-    assert me(member_client_a)["time_zone"] == "UTC"
+    assert me(member_client_a)["time_zone"] == ""
 
 
 def test_the_api_changes_only_what_it_is_sent(member_client_a, tenant_a):
@@ -60,7 +61,7 @@ def test_the_api_changes_only_what_it_is_sent(member_client_a, tenant_a):
         "/api/v1/auth/me/", json.dumps({"language": "de"}), content_type="application/json"
     )
     assert answer.status_code == 200
-    assert (answer.json()["language"], answer.json()["time_zone"]) == ("de", "UTC")
+    assert (answer.json()["language"], answer.json()["time_zone"]) == ("de", "")
     with schema_context(tenant_a.schema_name):
         assert get_user_model().objects.get(email="member@alpha.example").language == "de"
 
