@@ -217,6 +217,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "billing.context_processors.billing",
+                "loginexus.navigation.section",
             ],
         },
     },
