@@ -352,7 +352,6 @@ def _serve(processes: Processes) -> None:
     public_origin = f"http://localhost:{port}"
 
     processes.run("migrate_schemas", PYTHON, "manage.py", "migrate_schemas", "--noinput")
-    processes.run("seed_demo", PYTHON, "manage.py", "seed_demo")
     simulator = None
     if not os.environ.get("STRIPE_SECRET_KEY"):
         simulator = os.environ.setdefault("STRIPE_SIMULATOR_URL", "http://127.0.0.1:12111")
@@ -368,6 +367,8 @@ def _serve(processes: Processes) -> None:
         "--webhook-base-url", public_origin, capture=True,
     )  # fmt: skip
     webhook_url = synced.split("webhook endpoint", 1)[1].split()[0]
+    # The demo's story, its Pro subscription included (so after the plans are in Stripe).
+    processes.run("seed_demo", PYTHON, "manage.py", "seed_demo")
     processes.serve("web", PYTHON, "manage.py", "runserver", _web_address(host, port))
     processes.serve(
         "worker", PYTHON, "-m", "celery", "-A", "loginexus", "worker", "-l", "info", "-c", "2"

@@ -285,3 +285,38 @@ def webhook_endpoint_create(*, url: str, enabled_events: list[str], metadata: di
 def webhook_endpoint_delete(endpoint_id: str):
     with stripe_errors():
         return stripe.WebhookEndpoint.delete(endpoint_id, **_key())
+
+
+# -- The demo's history (seed_demo, development only): a customer on a test clock, so that its
+# subscription can have renewed before the demo starts.
+
+
+def demo_test_clock_create(*, frozen_time: int, name: str):
+    with stripe_errors():
+        return stripe.test_helpers.TestClock.create(frozen_time=frozen_time, name=name, **_key())
+
+
+def demo_test_clock_advance(*, clock_id: str, frozen_time: int):
+    with stripe_errors():
+        return stripe.test_helpers.TestClock.advance(clock_id, frozen_time=frozen_time, **_key())
+
+
+def demo_customer_create(*, test_clock: str, payment_method: str, **fields: Any):
+    with stripe_errors():
+        customer = stripe.Customer.create(test_clock=test_clock, **fields, **_key())
+        stripe.PaymentMethod.attach(payment_method, customer=customer.id, **_key())
+        return stripe.Customer.modify(
+            customer.id, invoice_settings={"default_payment_method": payment_method}, **_key()
+        )
+
+
+def demo_subscription_create(*, customer_id: str, price_id: str, metadata: dict[str, str]):
+    with stripe_errors():
+        return stripe.Subscription.create(
+            customer=customer_id, items=[{"price": price_id}], metadata=metadata, **_key()
+        )
+
+
+def demo_test_clock_retrieve(*, clock_id: str):
+    with stripe_errors():
+        return stripe.test_helpers.TestClock.retrieve(clock_id, **_key())
