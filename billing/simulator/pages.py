@@ -21,9 +21,11 @@ _STYLE = (
 
 def _page(title: str, body: str) -> str:
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body><p class='banner'>Stripe simulator — test mode"
-        f"</p><h1>{escape(title)}</h1>{body}</body></html>"
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<p class='banner'>Stripe simulator — test mode</p>"
+        f"<main><h1>{escape(title)}</h1>{body}</main></body></html>"
     )
 
 
@@ -90,7 +92,7 @@ def portal_page(api: Api, session: dict[str, Any], notice: str | None = None) ->
             f"<h2>{escape(_price_label(api, item['price']))}</h2>"
             f"<p>Status: {escape(sub['status'])}, {state}.</p>"
             f"<form method='post'><input type='hidden' name='subscription' value='{sub['id']}'>"
-            f"<select name='price'>{options}</select>"
+            f"<label>New plan <select name='price'>{options}</select></label> "
             f"<button name='action' value='switch_plan'>Update plan</button>{toggle}</form>"
         )
     pm = api.state.find("payment_method", customer["invoice_settings"]["default_payment_method"])

@@ -1,5 +1,6 @@
 """Playwright driving Debian's chromium, headless, against the live server: a fresh browser per
-journey, and a screenshot of each journey's last page under test-output/browser/."""
+journey, every page it loads checked by axe-core (0 serious or critical violations), and a
+screenshot of each journey's last page under test-output/browser/."""
 
 import os
 import shutil
@@ -10,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from tests.billing.conftest import billing_ready  # noqa: F401 (a fixture the journeys use)
+from tests.browser.accessibility import PageAudit
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "browser"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -47,11 +49,18 @@ def page(request, monkeypatch) -> Iterator[Page]:
                 blocked.append(message.text) if "Content Security Policy" in message.text else None
             ),
         )
+        audit = PageAudit()
+        page.on("load", audit)
         yield page
+        audit(page)  # the page the journey ends on, whatever it waited for
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
         browser.close()
     assert not blocked, "the page broke its Content Security Policy:\n" + "\n".join(blocked)
+    assert audit.checked, "no page of the journey was checked for accessibility"
+    assert not audit.violations, "serious or critical accessibility violations:\n" + "\n".join(
+        dict.fromkeys(audit.violations)
+    )
 
 
 @pytest.fixture
