@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test bench lint format manage clean
+.PHONY: run test bench lint format manage messages clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ format: $(STAMP)
 # make manage ARGS="createsuperuser"
 manage: $(STAMP)
 	$(PY) -m loginexus.local manage $(ARGS)
+
+# Refresh the German catalogue from the sources (needs GNU gettext's xgettext), then translate
+# what is new in locale/de/LC_MESSAGES/django.po; make run and make test compile it.
+messages: $(STAMP)
+	$(PY) -m loginexus.local manage makemessages -l de --no-obsolete \
+		-i '.venv/*' -i 'tests/*' -i 'bench/*' -i 'test-output/*' -i 'staticfiles/*'
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
