@@ -185,6 +185,7 @@ MIDDLEWARE = [
     # Security headers first, so every answer carries them: unknown hosts' 404s and suspended
     # workspaces' pages too, which are answered by the two tenancy middlewares below.
     "django.middleware.security.SecurityMiddleware",
+    "loginexus.i18n.middleware.BrowserLanguageMiddleware",
     "csp.middleware.CSPMiddleware",
     "loginexus.middleware.AdminStylesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -20,7 +20,7 @@ def _person(request):
     return user if user is not None and user.is_authenticated else None
 
 
-def request_language(request) -> str:
+def request_language(request, *, workspace: bool = True) -> str:
     person = _person(request)
     if person is not None and getattr(person, "language", "") in SUPPORTED:
         return person.language
@@ -36,8 +36,8 @@ def request_language(request) -> str:
             base = code.split("-")[0].lower()
             if base in SUPPORTED:
                 return base
-    workspace = getattr(connection, "tenant", None)
-    return getattr(workspace, "language", "") or settings.LANGUAGE_CODE.split("-")[0]
+    tenant = getattr(connection, "tenant", None) if workspace else None
+    return getattr(tenant, "language", "") or settings.LANGUAGE_CODE.split("-")[0]
 
 
 def request_time_zone(request) -> str:
@@ -70,4 +70,22 @@ class LanguageAndTimeZoneMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         translation.deactivate()
+        return response
+
+
+class BrowserLanguageMiddleware:
+    """First of all: the switcher's cookie or the browser's language, so that what is answered
+    before a workspace or a person is known (an unknown host's 404, a suspended workspace's
+    page) is in it too. LanguageAndTimeZoneMiddleware refines it once they are known."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        translation.activate(request_language(request, workspace=False))
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response

@@ -75,3 +75,11 @@ def test_the_header_offers_the_other_language_in_its_own_name(public_client):
     german = public_client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert 'value="de" lang="de">Deutsch</button>' in english
     assert 'value="en" lang="en">English</button>' in german
+
+
+def test_an_unknown_hosts_page_is_in_the_browsers_language(db):
+    from tests.conftest import host_client
+
+    page = host_client("nobody-here.localhost").get("/", HTTP_ACCEPT_LANGUAGE="de")
+    assert page.status_code == 404
+    assert html_lang(page) == "de"

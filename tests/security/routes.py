@@ -31,6 +31,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "dashboard": {},
     "account_login": {},
     "account_logout": {},
+    "language-switch": {},
     "account_signup": {},
     "account_inactive": {},
     "account_reauthenticate": {},
@@ -140,6 +141,7 @@ OPEN_ROUTES: dict[str, set[int]] = {
     # B's host with several credentials may meet it (429), which refuses as well as a 200 page.
     "account_login": {200, 405, 429},
     "account_logout": {302, 405},
+    "language-switch": {302, 405},
     "account_signup": {404, 405},
     "account_inactive": {200, 405},
     "account_email_verification_sent": {200, 405},
@@ -158,7 +160,11 @@ OPEN_ROUTES: dict[str, set[int]] = {
 
 # Where an open route may send a stranger other than the login page: a reset request answers
 # "check your inbox" whoever asks (and sends nothing for an address the host does not know).
-OPEN_REDIRECTS: dict[str, str] = {"account_reset_password": "/accounts/password/reset/done/"}
+# The language switcher sends anybody back to the page they came from (the host's own only).
+OPEN_REDIRECTS: dict[str, str] = {
+    "account_reset_password": "/accounts/password/reset/done/",
+    "language-switch": "/",
+}
 
 # Routes whose request body names an object (the shipment an escrow secures).
 BODY_NAMES_AN_OBJECT = {"escrows:new", "escrow-list"}
