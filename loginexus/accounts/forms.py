@@ -8,13 +8,14 @@ from loginexus.accounts.models import Role, time_zone_names
 
 
 class TeamMemberForm(forms.Form):
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(max_length=254, label=_("Email"))
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
         max_length=128,
+        label=_("Password"),
     )
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER, label=_("Role"))
 
 
 class ProfileForm(forms.Form):
@@ -36,19 +37,19 @@ class ProfileForm(forms.Form):
 
 
 class InvitationAcceptForm(forms.Form):
-    name = forms.CharField(max_length=150, required=False, label="Your name")
+    name = forms.CharField(max_length=150, required=False, label=_("Your name"))
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
         max_length=128,
-        label="Choose a password",
+        label=_("Choose a password"),
     )
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(max_length=254)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    email = forms.EmailField(max_length=254, label=_("Email"))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER, label=_("Role"))
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, label=_("Role"))

@@ -52,7 +52,7 @@ def invitation(request, secret: str):
             if user is None:
                 return render(request, "accounts/invitation_invalid.html", status=404)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to {request.tenant.name}.")
+            messages.success(request, _("Welcome to %(name)s.") % {"name": request.tenant.name})
             return redirect("dashboard")
     return render(
         request,
