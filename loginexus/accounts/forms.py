@@ -35,6 +35,19 @@ class ProfileForm(forms.Form):
         help_text=_("Dates and times on pages and in emails are shown in it."),
     )
 
+    def __init__(self, *args, workspace_time_zone: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if workspace_time_zone:  # the blank choice says which zone it means
+            zones = list(self.fields["time_zone"].choices)[1:]
+            self.fields["time_zone"].choices = [
+                (
+                    "",
+                    _("The workspace's time zone (%(zone)s)")
+                    % {"zone": workspace_time_zone.replace("_", " ")},
+                ),
+                *zones,
+            ]
+
 
 class InvitationAcceptForm(forms.Form):
     name = forms.CharField(max_length=150, required=False, label=_("Your name"))

@@ -69,6 +69,7 @@ def profile(request):
     form = ProfileForm(
         request.POST or None,
         initial={"name": user.name, "language": user.language, "time_zone": user.time_zone},
+        workspace_time_zone=request.tenant.time_zone,
     )
     if request.method == "POST" and form.is_valid():
         profile_update(user=user, **form.cleaned_data)

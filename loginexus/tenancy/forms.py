@@ -172,18 +172,22 @@ def _until_field(label: str) -> forms.DateTimeField:
         label=label,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="UTC.",
+        help_text=_("UTC."),
     )
 
 
 class GraceExtendForm(forms.Form):
-    until = _until_field("Grace lasts until")
+    until = _until_field(_("Grace lasts until"))
 
 
 class CompPlanForm(forms.Form):
-    plan = forms.ChoiceField(choices=[(plan.code, plan.name) for plan in PAID_PLANS])
-    until = _until_field("Complimentary until")
+    plan = forms.ChoiceField(
+        choices=[(plan.code, plan.name) for plan in PAID_PLANS], label=_("Plan")
+    )
+    until = _until_field(_("Complimentary until"))
 
 
 class SuspendForm(forms.Form):
-    reason = forms.CharField(max_length=200, help_text="Shown to staff, not to the tenant.")
+    reason = forms.CharField(
+        max_length=200, label=_("Reason"), help_text=_("Shown to staff, not to the tenant.")
+    )

@@ -96,3 +96,12 @@ def test_the_team_page_is_german_for_a_german_browser(admin_client_a):
     body = admin_client_a.get("/team/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Einladungen" in body
     assert "Beigetreten" in body
+
+
+def test_the_profile_offers_the_browsers_language_and_names_the_workspaces_zone(
+    member_client_a, tenant_a
+):
+    Tenant.objects.filter(pk=tenant_a.pk).update(time_zone="America/New_York")
+    page = member_client_a.get("/accounts/profile/").content.decode()
+    assert '<option value="" selected>The browser&#x27;s language</option>' in page
+    assert "The workspace&#x27;s time zone (America/New York)" in page
