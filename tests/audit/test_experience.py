@@ -27,3 +27,17 @@ def test_audit_times_in_german_are_written_the_german_way(admin_client_a, tenant
     local = entry.at.astimezone(ZoneInfo("Europe/Berlin"))
     body = admin_client_a.get("/settings/audit-log/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert f"{local:%d.%m.%Y}, {local:%H:%M}" in body
+
+
+def test_recorded_changes_read_as_words_not_python(admin_client_a, tenant_a):
+    with schema_context(tenant_a.schema_name):
+        audit_record(
+            action="api_key.created",
+            object_type="api_key",
+            object_id=3,
+            changes={"scopes": [None, ["shipments:read", "audit:read"]], "enabled": [True, False]},
+        )
+    body = admin_client_a.get("/settings/audit-log/").content.decode()
+    assert "<strong>scopes</strong>: — → shipments:read, audit:read" in body
+    assert "<strong>enabled</strong>: yes → no" in body
+    assert "[&#x27;" not in body
