@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loginexus.accounts.permissions import tenant_admin_required
+from loginexus.audit.labels import ACTION_LABELS, OBJECT_LABELS
 from loginexus.audit.selectors import audit_entries
 from loginexus.i18n.formatting import number
 
@@ -45,6 +46,8 @@ def audit_log(request):
     entries = audit_entries(**{name: value for name, value in chosen.items() if value})
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page.object_list:
+        entry.action_label = ACTION_LABELS.get(entry.action, "")
+        entry.object_label = OBJECT_LABELS.get(entry.object_type, entry.object_type)
         entry.changes_shown = [
             (field, *_before_after(change)) for field, change in (entry.changes or {}).items()
         ]

@@ -41,3 +41,14 @@ def test_recorded_changes_read_as_words_not_python(admin_client_a, tenant_a):
     assert "<strong>scopes</strong>: — → shipments:read, audit:read" in body
     assert "<strong>enabled</strong>: yes → no" in body
     assert "[&#x27;" not in body
+
+
+def test_actions_and_objects_are_named_in_words_beside_their_codes(admin_client_a, tenant_a):
+    with schema_context(tenant_a.schema_name):
+        audit_record(action="webhook_endpoint.secret_rotated", object_type="webhook_endpoint")
+    body = admin_client_a.get("/settings/audit-log/").content.decode()
+    assert (
+        'Webhook secret rotated<br><code class="muted">webhook_endpoint.secret_rotated</code>'
+        in body
+    )
+    assert "<td>Webhook endpoint " in body
