@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -57,7 +58,12 @@ def _events_checked(events: Iterable[str]) -> list[str]:
     unknown = [name for name in chosen if name not in EventType.values]
     if unknown or not chosen:
         raise ValidationError(
-            {"events": ["Choose at least one of: " + ", ".join(EventType.values)]}
+            {
+                "events": [
+                    _("Choose at least one of the events: %(events)s.")
+                    % {"events": ", ".join(str(label) for label in EventType.labels)}
+                ]
+            }
         )
     return chosen
 
@@ -349,18 +355,20 @@ def _endpoint_failure_note(*, endpoint: WebhookEndpoint, at: datetime) -> None:
 
 def _disabled_email_send(*, endpoint: WebhookEndpoint, failing_since: datetime) -> None:
     tenant = Tenant.objects.get(schema_name=connection.schema_name)
-    admins = User.objects.filter(role=Role.ADMIN, is_active=True).values_list("email", flat=True)
-    email_send(
-        to=list(admins),
-        template="webhook_endpoint_disabled",
-        tenant=tenant,
-        context={
-            "endpoint": endpoint,
-            "failing_since": failing_since,
-            "days": settings.WEBHOOKS_DISABLE_AFTER_DAYS,
-            "page_url": f"{tenant_url(tenant=tenant)}settings/webhooks/{endpoint.pk}/",
-        },
-    )
+    # One email per admin, each in its reader's language and time zone.
+    for admin in User.objects.filter(role=Role.ADMIN, is_active=True).order_by("email"):
+        email_send(
+            to=[admin.email],
+            template="webhook_endpoint_disabled",
+            tenant=tenant,
+            person=admin,
+            context={
+                "endpoint": endpoint,
+                "failing_since": failing_since,
+                "days": settings.WEBHOOKS_DISABLE_AFTER_DAYS,
+                "page_url": f"{tenant_url(tenant=tenant)}settings/webhooks/{endpoint.pk}/",
+            },
+        )
 
 
 @transaction.atomic
@@ -371,7 +379,7 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
         WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
     )
     if not delivery.endpoint.enabled:
-        raise EndpointDisabled("This endpoint is disabled; enable it to redeliver.")
+        raise EndpointDisabled(_("This endpoint is disabled; enable it to redeliver."))
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "next_attempt_at"])

@@ -1,6 +1,7 @@
 """Pages of outbound webhooks (admins): the endpoints and a form to add one (its secret shown
 once, on the answer to the form), and each endpoint's page: its event filters, enabling and
-disabling, the secret's rotation, deletion and the delivery log with redelivery."""
+disabling, the secret's rotation, deletion after a confirmation and the delivery log with
+redelivery."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.forms import errors_onto
 from webhooks import services
 from webhooks.forms import EndpointChangeForm, EndpointForm
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import webhook_delivery_list, webhook_endpoint_list
 
 DELIVERIES_PER_PAGE = 25
@@ -86,10 +87,14 @@ def endpoint_rotate(request, pk: int):
     return _detail_page(request, endpoint=endpoint, secret=endpoint.secret)
 
 
-@require_POST
 @tenant_admin_required
 def endpoint_delete(request, pk: int):
+    """GET asks to confirm and says what will happen (disabling is the reversible way); POST
+    deletes."""
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+    if request.method != "POST":
+        pending = endpoint.deliveries.filter(status=DeliveryStatus.PENDING).count()
+        return render(request, "webhooks/delete.html", {"endpoint": endpoint, "pending": pending})
     services.webhook_endpoint_delete(endpoint=endpoint)
     messages.success(request, _("The endpoint %(url)s was deleted.") % {"url": endpoint.url})
     return redirect("webhooks:index")

@@ -5,6 +5,8 @@ from allauth.mfa.base.forms import BaseAuthenticateForm as AuthenticateForm
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -35,13 +37,15 @@ class TokenRequestSerializer(serializers.Serializer):
     code = serializers.CharField(
         max_length=64,
         required=False,
-        help_text="For an account with two-factor authentication: the authenticator app's "
-        "current code, or one of its recovery codes.",
+        help_text=gettext_lazy(
+            "For an account with two-factor authentication: the authenticator app's "
+            "current code, or one of its recovery codes."
+        ),
     )
 
     def validate(self, attrs):
         refused = serializers.ValidationError(
-            "Unable to log in with these credentials.", code="authorization"
+            _("Unable to log in with these credentials."), code="authorization"
         )
         user = authenticate(
             request=self.context["request"], username=attrs["email"], password=attrs["password"]
@@ -51,8 +55,10 @@ class TokenRequestSerializer(serializers.Serializer):
         if mfa_adapter().is_mfa_enabled(user):
             if not attrs.get("code"):
                 raise MfaRequired(
-                    "This account uses two-factor authentication: send the authenticator "
-                    "app's current code (or a recovery code) as `code`."
+                    _(
+                        "This account uses two-factor authentication: send the authenticator "
+                        "app's current code (or a recovery code) as `code`."
+                    )
                 )
             second_factor = AuthenticateForm(user=user, data={"code": attrs["code"]})
             if not second_factor.is_valid():
@@ -96,17 +102,34 @@ class MeSerializer(serializers.Serializer):
     role = serializers.CharField(read_only=True)
     is_active = serializers.BooleanField(read_only=True)
     name = serializers.CharField(read_only=True)
-    language = serializers.CharField(read_only=True)
-    time_zone = serializers.CharField(read_only=True)
+    language = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy("The chosen language; blank: the browser's language is used."),
+    )
+    time_zone = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy("The chosen time zone; blank: the workspace's time zone is used."),
+    )
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=150, required=False, allow_blank=True)
-    # Blank: the browser's language, the workspace's time zone.
     language = serializers.ChoiceField(
-        choices=[("", ""), *settings.LANGUAGES], required=False, allow_blank=True
+        choices=[("", ""), *settings.LANGUAGES],
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "One of the languages, or blank for the browser's language (then the workspace's)."
+        ),
     )
-    time_zone = StrictCharField(max_length=64, required=False, allow_blank=True)
+    time_zone = StrictCharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "An IANA name such as Europe/Berlin, or blank for the workspace's time zone."
+        ),
+    )
 
 
 class MeApi(APIView):
@@ -142,7 +165,7 @@ class MyTokenApi(APIView):
     def delete(self, request):
         if not token_revoke(user=request.user):
             return Response(
-                {"detail": "You have no API token.", "code": "not_found"},
+                {"detail": _("You have no API token."), "code": "not_found"},
                 status=status.HTTP_404_NOT_FOUND,
             )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,13 +8,14 @@ from loginexus.accounts.models import Role, time_zone_names
 
 
 class TeamMemberForm(forms.Form):
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(max_length=254, label=_("Email"))
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
         max_length=128,
+        label=_("Password"),
     )
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER, label=_("Role"))
 
 
 class ProfileForm(forms.Form):
@@ -34,21 +35,34 @@ class ProfileForm(forms.Form):
         help_text=_("Dates and times on pages and in emails are shown in it."),
     )
 
+    def __init__(self, *args, workspace_time_zone: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if workspace_time_zone:  # the blank choice says which zone it means
+            zones = list(self.fields["time_zone"].choices)[1:]
+            self.fields["time_zone"].choices = [
+                (
+                    "",
+                    _("The workspace's time zone (%(zone)s)")
+                    % {"zone": workspace_time_zone.replace("_", " ")},
+                ),
+                *zones,
+            ]
+
 
 class InvitationAcceptForm(forms.Form):
-    name = forms.CharField(max_length=150, required=False, label="Your name")
+    name = forms.CharField(max_length=150, required=False, label=_("Your name"))
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
         max_length=128,
-        label="Choose a password",
+        label=_("Choose a password"),
     )
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(max_length=254)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    email = forms.EmailField(max_length=254, label=_("Email"))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER, label=_("Role"))
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, label=_("Role"))

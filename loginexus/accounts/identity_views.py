@@ -8,6 +8,7 @@ from allauth.account import views as allauth_views
 from django.contrib import admin
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from loginexus.accounts.throttling import login_throttled
 from loginexus.clients import client_address
@@ -24,7 +25,7 @@ staff_login = login_throttled(admin.site.login, field="username")
 def no_signup(request):
     """Nobody signs up on a workspace's host: workspaces are made on the public host, and
     people join one by invitation."""
-    raise Http404("Sign up on the platform's home page, or ask an admin for an invitation.")
+    raise Http404(_("Sign up on the platform's home page, or ask an admin for an invitation."))
 
 
 def _not_found_when(view, failed):

@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.selectors import current_tenant
 from loginexus.accounts.addresses import email_key
 from loginexus.accounts.exceptions import InvitationNotPending
-from loginexus.accounts.models import Invitation, Role, User
+from loginexus.accounts.models import Invitation, InvitationStatus, Role, User
 from loginexus.accounts.services import (
     email_address_record,
     email_verified_required,
@@ -42,6 +43,9 @@ def _send(invitation: Invitation, secret: str) -> None:
         to=[invitation.email],
         template="invitation",
         tenant=tenant,
+        # A deactivated user invited back reads it in their language; a new address in the
+        # workspace's.
+        person=User.objects.with_email(invitation.email).only("language", "time_zone").first(),
         context={
             "invitation": invitation,
             "inviter": invitation.invited_by.email if invitation.invited_by else "",
@@ -58,11 +62,11 @@ def invitation_create(*, email: str, role: str = Role.MEMBER, invited_by: User) 
     email_verified_required(user=invited_by, action="invite people")
     email = User.objects.normalize_email(email).lower()
     if User.objects.with_email(email).filter(is_active=True).exists():
-        raise ValidationError({"email": ["This address is already a user of this workspace."]})
+        raise ValidationError({"email": [_("This address is already a user of this workspace.")]})
     invitation = Invitation(email=email, role=role, invited_by=invited_by)
     if Invitation.objects.filter(Invitation.pending_q(), email_key=email_key(email)).exists():
         raise ValidationError(
-            {"email": ["An invitation to this address is pending; resend it instead."]}
+            {"email": [_("An invitation to this address is pending; resend it instead.")]}
         )
     secret = secrets.token_urlsafe(32)
     invitation.secret_hash = _hash(secret)
@@ -82,7 +86,8 @@ def _pending(invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != "pending":
         raise InvitationNotPending(
-            f"This invitation is {invitation.status}; only a pending one can change.",
+            _("This invitation is %(status)s; only a pending one can change.")
+            % {"status": InvitationStatus(invitation.status).label.lower()},
             current=invitation.status,
         )
     return invitation
@@ -137,7 +142,9 @@ def invitation_accept(*, secret: str, name: str, password: str) -> User | None:
     existing = User.objects.with_email(invitation.email).first()
     if existing is not None:  # a deactivated user comes back, with a new password
         if existing.is_active:
-            raise ValidationError({"email": ["This address is already a user of this workspace."]})
+            raise ValidationError(
+                {"email": [_("This address is already a user of this workspace.")]}
+            )
         existing.set_password(password)
         existing.name = name or existing.name
         existing.save(update_fields=["password", "name"])

@@ -4,11 +4,13 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 
 class IsTenantAdmin(BasePermission):
-    message = "Only the workspace's admins can do this."
+    message = _("Only the workspace's admins can do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -22,7 +24,7 @@ def tenant_admin_required(view):
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if not request.user.is_tenant_admin:
-            raise PermissionDenied("Only the workspace's admins can open this page.")
+            raise PermissionDenied(gettext("Only the workspace's admins can open this page."))
         return view(request, *args, **kwargs)
 
     return guarded

@@ -11,6 +11,8 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from billing.limits import plan_limit_reserve
@@ -26,7 +28,7 @@ def user_create(*, email: str, password: str, role: str = Role.MEMBER) -> User:
     """The one way a tenant user is made (the signup's first admin, the team page, the API)."""
     email = User.objects.normalize_email(email).lower()
     if User.objects.with_email(email).exists():
-        raise ValidationError({"email": ["A user with this email already exists."]})
+        raise ValidationError({"email": [_("A user with this email already exists.")]})
     candidate = User(email=email, role=role)
     try:
         password_validation.validate_password(password, candidate)
@@ -64,13 +66,23 @@ def email_verification_send(*, user: User, signup: bool = False) -> bool:
     return True
 
 
+_UNVERIFIED = {
+    "invite people": gettext_lazy(
+        "Verify your email address before you invite people: open the link we emailed you, "
+        "or send it again from your email settings."
+    ),
+    "create API keys": gettext_lazy(
+        "Verify your email address before you create API keys: open the link we emailed you, "
+        "or send it again from your email settings."
+    ),
+}
+
+
 def email_verified_required(*, user: User, action: str) -> None:
-    """Refuse `action` (403 email_unverified) while the user's address is not verified."""
+    """Refuse `action` (one of `_UNVERIFIED`; 403 email_unverified) while the user's address
+    is not verified."""
     if not email_is_verified(user=user):
-        raise EmailUnverified(
-            f"Verify your email address before you {action}: open the link we emailed you, "
-            "or send it again from your email settings."
-        )
+        raise EmailUnverified(str(_UNVERIFIED[action]))
 
 
 @transaction.atomic
@@ -82,12 +94,12 @@ def user_update(
     demoted = role is not None and role != Role.ADMIN and user.role == Role.ADMIN
     deactivated = is_active is False and user.is_active
     if (demoted or deactivated) and user.pk == actor.pk:
-        raise LastAdmin("You cannot deactivate yourself or remove your own admin role.")
+        raise LastAdmin(_("You cannot deactivate yourself or remove your own admin role."))
     if (demoted or deactivated) and user.role == Role.ADMIN:
         # Lock every admin row so two admins cannot remove each other at the same time.
         admins = list(User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True))
         if len(admins) <= 1:
-            raise LastAdmin("The workspace must keep at least one active admin.")
+            raise LastAdmin(_("The workspace must keep at least one active admin."))
     if is_active and not user.is_active:
         plan_limit_reserve(resource=Resource.USERS)  # a returning user takes a seat again
     before = {"role": user.role, "is_active": user.is_active}

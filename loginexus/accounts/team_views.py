@@ -4,8 +4,11 @@ confirmation, and reactivation (which takes a seat again)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -110,12 +113,25 @@ def team_deactivate(request, pk: int):
     if request.method != "POST":
         return render(request, "accounts/team_deactivate.html", {"member": member})
     user_update(user=member, actor=request.user, is_active=False)
-    messages.success(
-        request,
-        _("%(email)s can no longer log in; their sessions and API token are ended.")
-        % {"email": member.email},
-    )
+    messages.success(request, _undo_message(request, member))
     return redirect("team")
+
+
+def _undo_message(request, member: User) -> str:
+    """What the deactivation did, with a button that undoes it (reactivation)."""
+    done = _(
+        "%(email)s is deactivated: they are logged out everywhere, their API token no longer "
+        "works and their seat is free."
+    ) % {"email": member.email}
+    return format_html(
+        '{} <form method="post" action="{}" class="inline undo">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<button type="submit" class="link">{}</button></form>',
+        done,
+        reverse("team-reactivate", args=[member.pk]),
+        get_token(request),
+        _("Undo: reactivate %(email)s") % {"email": member.email},
+    )
 
 
 @tenant_admin_required
@@ -135,12 +151,12 @@ def team_role(request, pk: int):
     member = get_object_or_404(User, pk=pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose admin or member."))
+        messages.error(request, _("Choose a role: admin or member."))
         return redirect("team")
-    user_update(user=member, actor=request.user, role=form.cleaned_data["role"])
-    messages.success(
-        request,
-        _("%(email)s is now %(role)s.")
-        % {"email": member.email, "role": member.get_role_display().lower()},
-    )
+    member = user_update(user=member, actor=request.user, role=form.cleaned_data["role"])
+    done = {
+        Role.ADMIN: _("%(email)s is now an admin."),
+        Role.MEMBER: _("%(email)s is now a member."),
+    }[member.role]
+    messages.success(request, done % {"email": member.email})
     return redirect("team")

@@ -52,7 +52,7 @@ def invitation(request, secret: str):
             if user is None:
                 return render(request, "accounts/invitation_invalid.html", status=404)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to {request.tenant.name}.")
+            messages.success(request, _("Welcome to %(name)s.") % {"name": request.tenant.name})
             return redirect("dashboard")
     return render(
         request,
@@ -69,6 +69,7 @@ def profile(request):
     form = ProfileForm(
         request.POST or None,
         initial={"name": user.name, "language": user.language, "time_zone": user.time_zone},
+        workspace_time_zone=request.tenant.time_zone,
     )
     if request.method == "POST" and form.is_valid():
         profile_update(user=user, **form.cleaned_data)

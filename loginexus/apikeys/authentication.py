@@ -8,6 +8,7 @@ with 403 insufficient_scope, whatever its own permissions would say."""
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 from django_tenants.utils import get_public_schema_name
 from rest_framework import exceptions
@@ -40,26 +41,26 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         if len(words) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send the API key as `Authorization: Bearer <key>`."
+                _("Send the API key as `Authorization: Bearer <key>`.")
             )
         if connection.schema_name == get_public_schema_name():
             return None  # keys are a workspace's: the public host knows none
         try:
             key = words[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("Invalid API key.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
         api_key = api_key_for(key=key)
         if api_key is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         now = timezone.now()
         if api_key.expires_at is not None and api_key.expires_at <= now:
             raise exceptions.AuthenticationFailed(
-                "This API key has expired.", code="api_key_expired"
+                _("This API key has expired."), code="api_key_expired"
             )
         self._count(request, api_key)
         view = (request.parser_context or {}).get("view")
         if view is None or not any(isinstance(p, HasApiKeyScope) for p in view.get_permissions()):
-            raise InsufficientScope("API keys cannot use this endpoint.")
+            raise InsufficientScope(_("API keys cannot use this endpoint."))
         api_key_used(api_key=api_key, now=now)
         return ApiKeyActor(api_key), api_key
 

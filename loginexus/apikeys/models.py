@@ -5,15 +5,16 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Scope(models.TextChoices):
-    SHIPMENTS_READ = "shipments:read", "Read shipments"
-    SHIPMENTS_WRITE = "shipments:write", "Create and change shipments"
-    ESCROWS_READ = "escrows:read", "Read escrows"
-    ESCROWS_WRITE = "escrows:write", "Open escrows and move them on"
-    BILLING_READ = "billing:read", "Read the plan, usage and invoices"
-    AUDIT_READ = "audit:read", "Read the audit log"
+    SHIPMENTS_READ = "shipments:read", _("Read shipments")
+    SHIPMENTS_WRITE = "shipments:write", _("Create and change shipments")
+    ESCROWS_READ = "escrows:read", _("Read escrows")
+    ESCROWS_WRITE = "escrows:write", _("Open escrows and move them on")
+    BILLING_READ = "billing:read", _("Read the plan, usage and invoices")
+    AUDIT_READ = "audit:read", _("Read the audit log")
 
 
 class ApiKey(models.Model):

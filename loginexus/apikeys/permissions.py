@@ -2,6 +2,7 @@
 (`api_key_scopes`), and HasApiKeyScope refuses a key without it (403 insufficient_scope).
 Users' tokens and sessions are not concerned: their role decides, as before."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
@@ -37,9 +38,11 @@ class HasApiKeyScope(BasePermission):
             return True
         required = getattr(view, "api_key_scopes", {}).get(request.method)
         if required is None:
-            raise InsufficientScope("API keys cannot use this endpoint.")
+            raise InsufficientScope(_("API keys cannot use this endpoint."))
         if required not in api_key.scopes:
-            raise InsufficientScope(f"This API key lacks the scope {required}.")
+            raise InsufficientScope(
+                _("This API key lacks the scope %(scope)s.") % {"scope": required}
+            )
         return True
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loginexus.accounts.models import User
 from loginexus.accounts.services import email_verified_required
@@ -39,8 +40,8 @@ def api_key_create(
     """Only verified admins make keys (403 email_unverified otherwise)."""
     email_verified_required(user=created_by, action="create API keys")
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": ["A key's expiry must be in the future."]})
-    for _ in range(5):  # a clash of 32 random bits is rare; another prefix settles it
+        raise ValidationError({"expires_at": [_("A key's expiry must be in the future.")]})
+    for _attempt in range(5):  # a clash of 32 random bits is rare; another prefix settles it
         prefix = KEY_START + secrets.token_hex(4)
         key = f"{prefix}_{secrets.token_urlsafe(32)}"
         api_key = ApiKey(

@@ -1,11 +1,10 @@
 """The API keys page (admins): the workspace's keys, a new one (shown once, on the answer to
-its creation), and revoking."""
+its creation), and revoking after a confirmation."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.accounts.selectors import email_is_verified
@@ -45,9 +44,13 @@ def api_keys(request):
 
 
 @tenant_admin_required
-@require_POST
 def api_key_revoke_page(request, pk: int):
-    api_key = api_key_revoke(api_key=get_object_or_404(api_key_list(), pk=pk))
+    """GET asks to confirm and says what will happen; POST revokes (there is no undo: a new
+    key is made instead)."""
+    api_key = get_object_or_404(api_key_list(), pk=pk)
+    if request.method != "POST":
+        return render(request, "apikeys/revoke.html", {"api_key": api_key})
+    api_key = api_key_revoke(api_key=api_key)
     messages.success(
         request,
         _("The key %(prefix)s… (%(name)s) is revoked: it no longer works.")

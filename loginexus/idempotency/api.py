@@ -13,6 +13,7 @@ import json
 
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from loginexus.apikeys.models import ApiKey
 from loginexus.idempotency.exceptions import (
@@ -82,7 +83,8 @@ class Idempotent:
             return
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise IdempotencyKeyInvalid(
-                f"An {HEADER} is 1 to {MAX_KEY_LENGTH} printable characters."
+                _("An %(header)s is 1 to %(count)s printable characters.")
+                % {"header": HEADER, "count": MAX_KEY_LENGTH}
             )
         fingerprint = request_fingerprint(
             method=request.method, path=request.path, body=request.body
@@ -95,11 +97,16 @@ class Idempotent:
             return
         if first.request_hash != fingerprint:
             raise IdempotencyKeyReused(
-                f"This {HEADER} was used for another request in the last 24 hours; "
-                "use a new key for a new request."
+                _(
+                    "This %(header)s was used for another request in the last 24 hours; "
+                    "use a new key for a new request."
+                )
+                % {"header": HEADER}
             )
         if first.status is None:  # never so once its transaction is over; kept as a guard
-            raise IdempotencyKeyInUse(f"A request with this {HEADER} is still running.")
+            raise IdempotencyKeyInUse(
+                _("A request with this %(header)s is still running.") % {"header": HEADER}
+            )
         replay = HttpResponse(
             bytes(first.body), status=first.status, content_type=first.content_type or None
         )

@@ -1,6 +1,9 @@
 """REST API of the public host: signup, and finding the workspaces of an address."""
 
+from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit.decorators import ratelimit
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -45,7 +48,7 @@ class SignupApi(APIView):
     def post(self, request):
         if not isinstance(request.data, dict):
             return Response(
-                {"non_field_errors": ["Send a JSON object."]}, status=status.HTTP_400_BAD_REQUEST
+                {"non_field_errors": [_("Send a JSON object.")]}, status=status.HTTP_400_BAD_REQUEST
             )
         form = SignupForm(data=request.data)
         if not form.is_valid():
@@ -89,10 +92,12 @@ class WorkspaceFindApi(APIView):
     def post(self, request):
         data = WorkspaceFindSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        workspaces_find_request(email=data.validated_data["email"])
+        workspaces_find_request(
+            email=data.validated_data["email"], language=translation.get_language()
+        )
         return Response({"detail": FIND_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
 
-FIND_ACCEPTED = (
+FIND_ACCEPTED = gettext_lazy(
     "If this address has accounts on LogiNexus, we have emailed it the list of its workspaces."
 )

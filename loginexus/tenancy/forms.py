@@ -6,12 +6,15 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.plans import PAID_PLANS
 from billing.stripe.boundary import tax_id_types
 from loginexus.tenancy.countries import COUNTRIES
 from loginexus.tenancy.models import ADDRESS_PARTS, Tenant
+from loginexus.tenancy.selectors import tenant_address
 from loginexus.tenancy.validators import (
     SLUG_MAX_LENGTH,
     TAX_ID_VALUE_MAX_LENGTH,
@@ -19,21 +22,34 @@ from loginexus.tenancy.validators import (
 )
 
 
+def _slug_help() -> str:
+    return gettext(
+        "Your workspace's address: %(example)s for the slug “acme”. Lowercase letters, "
+        "digits and hyphens; it cannot be changed later."
+    ) % {"example": tenant_address(slug="acme")}
+
+
 class SignupForm(forms.Form):
-    company = forms.CharField(max_length=100, strip=True)
+    company = forms.CharField(max_length=100, strip=True, label=_("Company"))
     slug = forms.CharField(
         max_length=SLUG_MAX_LENGTH,
         strip=True,
         validators=[validate_tenant_slug],
-        help_text="Your address: <slug>.loginexus. Lowercase letters, digits and hyphens.",
+        label=_("Slug"),
+        help_text=lazy(_slug_help, str)(),
     )
-    email = forms.EmailField(max_length=254, label="Admin email")
-    password = forms.CharField(widget=forms.PasswordInput, strip=False, max_length=128)
+    email = forms.EmailField(max_length=254, label=_("Admin email"))
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        max_length=128,
+        label=_("Password"),
+    )
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
         if Tenant.objects.filter(slug=slug).exists():
-            raise forms.ValidationError("This slug is already taken.", code="taken")
+            raise forms.ValidationError(_("This slug is already taken."), code="taken")
         return slug
 
     def clean(self):
@@ -144,7 +160,7 @@ class WorkspaceSettingsForm(forms.Form):
 
 
 class WorkspaceFindForm(forms.Form):
-    email = forms.EmailField(max_length=254, label="Your email")
+    email = forms.EmailField(max_length=254, label=_("Your email"))
 
 
 class ConfirmForm(forms.Form):
@@ -156,18 +172,22 @@ def _until_field(label: str) -> forms.DateTimeField:
         label=label,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="UTC.",
+        help_text=_("UTC."),
     )
 
 
 class GraceExtendForm(forms.Form):
-    until = _until_field("Grace lasts until")
+    until = _until_field(_("Grace lasts until"))
 
 
 class CompPlanForm(forms.Form):
-    plan = forms.ChoiceField(choices=[(plan.code, plan.name) for plan in PAID_PLANS])
-    until = _until_field("Complimentary until")
+    plan = forms.ChoiceField(
+        choices=[(plan.code, plan.name) for plan in PAID_PLANS], label=_("Plan")
+    )
+    until = _until_field(_("Complimentary until"))
 
 
 class SuspendForm(forms.Form):
-    reason = forms.CharField(max_length=200, help_text="Shown to staff, not to the tenant.")
+    reason = forms.CharField(
+        max_length=200, label=_("Reason"), help_text=_("Shown to staff, not to the tenant.")
+    )

@@ -12,14 +12,21 @@ def tenant_host(*, slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
 
-def tenant_url(*, tenant: Tenant, scheme: str | None = None, port: str | int | None = None) -> str:
-    """The tenant's home URL; scheme and port default to where the platform is served
-    (settings), never to what a request's Host header says."""
+def tenant_address(*, slug: str, scheme: str | None = None, port: str | int | None = None) -> str:
+    """The host and port a workspace is served on, as people type it ("acme.localhost:8000");
+    scheme and port default to where the platform is served (settings), never to what a
+    request's Host header says."""
     scheme = scheme or settings.SITE_SCHEME
     port = port if port is not None else settings.SITE_PORT
     default_port = {"http": "80", "https": "443"}[scheme]
     port_part = f":{port}" if port and str(port) != default_port else ""
-    return f"{scheme}://{tenant_host(slug=tenant.slug)}{port_part}/"
+    return f"{tenant_host(slug=slug)}{port_part}"
+
+
+def tenant_url(*, tenant: Tenant, scheme: str | None = None, port: str | int | None = None) -> str:
+    """The tenant's home URL (see `tenant_address`)."""
+    scheme = scheme or settings.SITE_SCHEME
+    return f"{scheme}://{tenant_address(slug=tenant.slug, scheme=scheme, port=port)}/"
 
 
 def workspaces_of(*, email: str) -> list[Tenant]:

@@ -5,6 +5,7 @@ from functools import partial
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -39,9 +40,14 @@ def tenant_provision(
     nothing behind. A template that lags behind the code refuses signup rather than migrating here.
     """
     if template_missing_migrations():
-        raise SignupUnavailable("Signup is briefly unavailable while LogiNexus is being upgraded.")
+        raise SignupUnavailable(
+            _(
+                "Signup is briefly unavailable while LogiNexus is being upgraded; try again in "
+                "a few minutes."
+            )
+        )
     if Tenant.objects.filter(slug=slug).exists():
-        raise SlugTaken("This slug is already taken.")
+        raise SlugTaken(_("This slug is already taken."))
     tenant = Tenant(
         name=company, slug=slug, email=admin_email.lower(), schema_name=schema_name_for_slug(slug)
     )
@@ -52,7 +58,7 @@ def tenant_provision(
         except IntegrityError as error:
             # A concurrent signup took the slug between our check and our insert: the insert
             # waited on the unique index until that signup committed.
-            raise SlugTaken("This slug is already taken.") from error
+            raise SlugTaken(_("This slug is already taken.")) from error
         CloneSchema().clone_schema(template_schema_name(), tenant.schema_name, "DATA")
         Domain.objects.create(domain=tenant_host(slug=slug), tenant=tenant, is_primary=True)
         with schema_context(tenant.schema_name):
@@ -103,22 +109,25 @@ def tenant_unsuspend(*, tenant: Tenant) -> Tenant:
     return tenant
 
 
-def workspaces_find_request(*, email: str) -> None:
+def workspaces_find_request(*, email: str, language: str | None = None) -> None:
     """Someone asks which workspaces their address belongs to: the answer goes to that address
-    only, from a worker, so the asker learns nothing from the answer or its timing."""
+    only, from a worker, so the asker learns nothing from the answer or its timing. Written in
+    `language` (the asker's page's: no workspace or person is known yet)."""
     from loginexus.tenancy.tasks import workspaces_find_task  # the task module imports this one
 
-    transaction.on_commit(partial(workspaces_find_task.delay, email))
+    transaction.on_commit(partial(workspaces_find_task.delay, email, language))
 
 
-def workspaces_find_send(*, email: str) -> bool:
-    """Email `email` the workspaces where it has an active account; nothing when it has none."""
+def workspaces_find_send(*, email: str, language: str | None = None) -> bool:
+    """Email `email` the workspaces where it has an active account, in `language`; nothing
+    when it has none."""
     workspaces = workspaces_of(email=email)
     if not workspaces:
         return False
     email_send(
         to=[email],
         template="workspaces_found",
+        language=language,
         context={
             "workspaces": [
                 {"name": tenant.name, "url": tenant_url(tenant=tenant)} for tenant in workspaces

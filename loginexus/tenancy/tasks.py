@@ -15,8 +15,8 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(base=PublicSchemaTask)
-def workspaces_find_task(email: str) -> bool:
-    return workspaces_find_send(email=email)
+def workspaces_find_task(email: str, language: str | None = None) -> bool:
+    return workspaces_find_send(email=email, language=language)
 
 
 @shared_task(

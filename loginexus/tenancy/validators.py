@@ -36,20 +36,26 @@ _DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 
 def validate_tenant_slug(value: str) -> None:
     if len(value) < 3:
-        raise ValidationError("Use at least 3 characters.", code="too_short")
+        raise ValidationError(_("Use at least 3 characters."), code="too_short")
     if len(value) > SLUG_MAX_LENGTH:
-        raise ValidationError(f"Use at most {SLUG_MAX_LENGTH} characters.", code="too_long")
+        raise ValidationError(
+            _("Use at most %(count)s characters.") % {"count": SLUG_MAX_LENGTH}, code="too_long"
+        )
     if not _DNS_LABEL.match(value):
         raise ValidationError(
-            "Use lowercase letters, digits and hyphens; start and end with a letter or digit.",
+            _("Use lowercase letters, digits and hyphens; start and end with a letter or digit."),
             code="invalid",
         )
     if "--" in value:
-        raise ValidationError("Do not use two hyphens in a row.", code="invalid")
+        raise ValidationError(_("Do not use two hyphens in a row."), code="invalid")
     if value in RESERVED_SLUGS or RESERVED_PATTERN.match(value):
         raise ValidationError(
-            f'"{value}" is reserved: it names one of the platform\'s own hosts or a host name '
-            "people trust by convention (such as mail, login, www or admin). Choose another.",
+            _(
+                "“%(slug)s” is reserved: it names one of the platform's own hosts or a host "
+                "name people trust by convention (such as mail, login, www or admin). Choose "
+                "another."
+            )
+            % {"slug": value},
             code="reserved",
         )
 

@@ -1,6 +1,7 @@
 """Pages of the public host: the landing page, signup, and finding your workspaces."""
 
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views import View
 from django_ratelimit.decorators import ratelimit
@@ -69,7 +70,9 @@ class WorkspaceFindView(View):
         form = WorkspaceFindForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
-        workspaces_find_request(email=form.cleaned_data["email"])
+        workspaces_find_request(
+            email=form.cleaned_data["email"], language=translation.get_language()
+        )
         return render(
             request, self.template_name, {"sent_to": form.cleaned_data["email"]}, status=202
         )

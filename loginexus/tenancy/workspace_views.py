@@ -10,6 +10,7 @@ from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.forms import errors_onto
 from loginexus.tenancy.forms import WorkspaceSettingsForm
 from loginexus.tenancy.models import Tenant
+from loginexus.tenancy.selectors import tenant_address
 from loginexus.tenancy.workspace import workspace_update
 
 TEMPLATE = "tenancy/settings.html"
@@ -21,7 +22,7 @@ def workspace_settings(request):
     form = WorkspaceSettingsForm(
         request.POST or None, initial=WorkspaceSettingsForm.initial_of(tenant)
     )
-    context = {"form": form, "tenant": tenant}
+    context = {"form": form, "tenant": tenant, "address": tenant_address(slug=tenant.slug)}
     if request.method == "POST" and form.is_valid():
         try:
             workspace_update(tenant=tenant, **form.settings_changes())
