@@ -40,7 +40,9 @@ def test_messages_are_announced_inside_the_content_column(admin_client_a):
     page = html(admin_client_a.get("/accounts/profile/"))
     main = page[page.index("<main") :]
     assert '<div class="messages" role="status" aria-live="polite">' in main
-    assert re.search(r'<div class="message success"><p>Your profile is saved.</p>', main)
+    assert re.search(
+        r'<div class="message success"><div class="message-text">Your profile is saved.</div>', main
+    )
     assert 'class="dismiss" aria-label="Dismiss this message"' in main
 
 
