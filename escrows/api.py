@@ -1,6 +1,7 @@
 """REST API of escrows (`/api/v1/escrows/`): list, create, retrieve, and the actions
 `fund`, `release`, `refund`, `dispute` (POST, no body), each answering the escrow or a 409."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -24,15 +25,22 @@ EXPORT_COLUMNS = [
 
 
 class EscrowSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(
+        read_only=True, help_text=_("The escrow's own reference, such as ESC-000123")
+    )
+
     class Meta:
         model = Escrow
-        fields = ["id", "shipment", "buyer", "seller", "amount", "currency", "status", "created_at"]
+        fields = [
+            "id", "reference", "shipment", "buyer", "seller", "amount", "currency", "status",
+            "created_at",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
 class EscrowCreateSerializer(serializers.Serializer):
     shipment = serializers.PrimaryKeyRelatedField(
-        queryset=Shipment.objects.all(), help_text="Id of a shipment of this workspace"
+        queryset=Shipment.objects.all(), help_text=_("Id of a shipment of this workspace")
     )
     buyer = serializers.CharField(max_length=200)
     seller = serializers.CharField(max_length=200)
@@ -41,10 +49,10 @@ class EscrowCreateSerializer(serializers.Serializer):
         decimal_places=2,
         min_value=MIN_AMOUNT,
         max_value=MAX_AMOUNT,
-        help_text='A decimal string such as "1500.00"',
+        help_text=_('A decimal string such as "1500.00"'),
     )
     currency = serializers.ChoiceField(
-        choices=CURRENCY_CHOICES, help_text="ISO 4217 code, such as EUR (any case)"
+        choices=CURRENCY_CHOICES, help_text=_("ISO 4217 code, such as EUR (any case)")
     )
 
     def to_internal_value(self, data):
@@ -57,13 +65,15 @@ class EscrowFilterSerializer(QueryParameters):
     """The list's query parameters."""
 
     status = serializers.ChoiceField(
-        choices=EscrowStatus.choices, required=False, help_text="Only this status"
+        choices=EscrowStatus.choices, required=False, help_text=_("Only this status")
     )
     shipment = serializers.IntegerField(
-        min_value=1, required=False, help_text="Only the escrows of this shipment"
+        min_value=1, required=False, help_text=_("Only the escrows of this shipment")
     )
     search = serializers.CharField(
-        max_length=100, required=False, help_text="In buyer, seller or shipment reference"
+        max_length=100,
+        required=False,
+        help_text=_("In buyer, seller or shipment reference, or an escrow reference (ESC-000123)"),
     )
 
 

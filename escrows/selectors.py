@@ -3,7 +3,7 @@ and the dashboard's counts."""
 
 from django.db.models import Count, Q, QuerySet
 
-from escrows.models import Escrow, EscrowStatus
+from escrows.models import Escrow, EscrowStatus, escrow_pk_of
 
 
 def escrow_list(
@@ -16,11 +16,14 @@ def escrow_list(
     if shipment:
         escrows = escrows.filter(shipment_id=shipment)
     if search:
-        escrows = escrows.filter(
+        matches = (
             Q(buyer__icontains=search)
             | Q(seller__icontains=search)
             | Q(shipment__reference__icontains=search)
         )
+        if (pk := escrow_pk_of(search)) is not None:
+            matches |= Q(pk=pk)
+        escrows = escrows.filter(matches)
     return escrows
 
 

@@ -109,7 +109,7 @@ def test_status_change_through_patch_and_illegal_one_answers_409(admin_client_a,
     refused = send(admin_client_a, "patch", url, {"status": "delivered"})
     assert refused.status_code == 409
     assert refused.json() == {
-        "detail": "A shipment that is booked can only become: in_transit, cancelled.",
+        "detail": "This shipment is Booked; it can only become: In transit, Cancelled.",
         "code": "illegal_transition",
         "current": "booked",
         "requested": "delivered",

@@ -44,7 +44,7 @@ def test_new_shipment_form_creates_the_shipment_and_shows_it(admin_client_a, ten
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"weight_kg": "-2"}, "weight_kg", "Ensure this value is greater than or equal to 0.001."),
+        ({"weight_kg": "-2"}, "weight_kg", "Weight must be more than 0 and at most 1,000,000"),
         ({"weight_kg": "heavy"}, "weight_kg", "Enter a number."),
         ({"origin": ""}, "origin", "This field is required."),
         ({"reference": "R" * 65}, "reference", "Ensure this value has at most 64 characters"),
@@ -106,7 +106,9 @@ def test_an_illegal_transition_shows_the_allowed_ones_not_an_error_page(admin_cl
     assert refused.status_code == 409
     html = refused.content.decode()
     assert "That cannot be done now" in html
-    assert "A shipment that is booked can only become: in_transit, cancelled." in html
+    assert "This shipment is Booked; it can only become: In transit, Cancelled." in html
+    assert "in_transit" not in html.split("<main")[1]
+    assert f'href="/shipments/{shipment.pk}/">Back to the shipment</a>' in html
     with schema_context(tenant_a.schema_name):
         assert Shipment.objects.get(pk=shipment.pk).status == "booked"
 
