@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from escrows import services
 from escrows.currencies import CURRENCY_CHOICES
 from escrows.models import ESCROW_ACTIONS, MAX_AMOUNT, MIN_AMOUNT, Escrow, EscrowStatus
-from escrows.selectors import escrow_list
+from escrows.selectors import escrow_export_rows, escrow_list
 from loginexus.api import QueryParameters, acting_user, error_responses
 from loginexus.apikeys.permissions import read_write_scopes
 from loginexus.exports import CsvExportMixin, export_schema
@@ -18,7 +18,8 @@ from loginexus.idempotency.api import Idempotent
 from shipments.models import Shipment
 
 EXPORT_COLUMNS = [
-    ("id", "id"), ("shipment", "shipment_id"), ("shipment_reference", "shipment__reference"),
+    ("id", "id"), ("reference", "escrow_reference"), ("shipment", "shipment_id"),
+    ("shipment_reference", "shipment__reference"),
     ("buyer", "buyer"), ("seller", "seller"), ("amount", "amount"), ("currency", "currency"),
     ("status", "status"), ("created_at", "created_at"),
 ]  # fmt: skip
@@ -109,7 +110,7 @@ class EscrowViewSet(
     serializer_class = EscrowSerializer
     api_key_scopes = read_write_scopes("escrows")
     export_filters = EscrowFilterSerializer
-    export_rows = staticmethod(escrow_list)
+    export_rows = staticmethod(escrow_export_rows)
     export_columns = EXPORT_COLUMNS
     export_filename = "escrows.csv"
 
