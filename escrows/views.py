@@ -99,13 +99,11 @@ def escrow_act(request, pk: int, action: str):
     if action not in ESCROW_ACTIONS:
         raise Http404(_("No such action."))
     if request.method != "POST":
-        if action not in CONFIRMED_ACTIONS:
-            return redirect("escrows:detail", pk=pk)
         try:
             escrow = escrow_detail(pk=pk)
         except Escrow.DoesNotExist as error:
             raise Http404(_("No such escrow.")) from error
-        if action not in escrow.allowed_actions:
+        if action not in CONFIRMED_ACTIONS or action not in escrow.allowed_actions:
             return redirect("escrows:detail", pk=escrow.pk)
         return render(request, "escrows/confirm.html", {"escrow": escrow, "action": action})
     escrow = get_object_or_404(Escrow, pk=pk)

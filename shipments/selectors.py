@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from billing.models import Entitlement
 from billing.plans import Resource
-from billing.selectors import usage_get, usage_period
+from billing.selectors import Usage, usage_get, usage_period
 from loginexus.tenancy.models import Tenant
 from shipments.models import Shipment, ShipmentStatus
 
@@ -55,10 +55,15 @@ class CreationLimit:
 
 
 def creation_limits_get(
-    *, tenant: Tenant, entitlement: Entitlement, now: datetime
+    *,
+    tenant: Tenant,
+    entitlement: Entitlement,
+    now: datetime,
+    usage: dict[Resource, Usage] | None = None,
 ) -> dict[str, CreationLimit]:
-    """The limits of shipments and escrows, by resource name ("shipments", "escrows")."""
-    usage = usage_get(tenant=tenant, entitlement=entitlement, now=now)
+    """The limits of shipments and escrows, by resource name ("shipments", "escrows"); `usage`
+    when the caller has read it already."""
+    usage = usage or usage_get(tenant=tenant, entitlement=entitlement, now=now)
     _, period_end = usage_period(entitlement=entitlement, now=now)
     plan_name = entitlement.effective_plan(now).name
     return {

@@ -37,17 +37,22 @@ LATEST_ON_DASHBOARD = 5
 CONFIRMED_STATUSES = (ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED)
 
 
-def creation_limits(request) -> dict:
+def creation_limits(request, usage: dict | None = None) -> dict:
     """Where the plan's limits of shipments and escrows stand, for the "New" buttons."""
     tenant = connection.tenant
-    entitlement = getattr(request, "entitlement", None) or entitlement_get(tenant=tenant)
-    return creation_limits_get(tenant=tenant, entitlement=entitlement, now=timezone.now())
+    return creation_limits_get(
+        tenant=tenant, entitlement=_entitlement(request), now=timezone.now(), usage=usage
+    )
+
+
+def _entitlement(request):
+    return getattr(request, "entitlement", None) or entitlement_get(tenant=connection.tenant)
 
 
 @login_required
 def dashboard(request):
     tenant = connection.tenant
-    usage = usage_get(tenant=tenant, entitlement=entitlement_get(tenant=tenant), now=timezone.now())
+    usage = usage_get(tenant=tenant, entitlement=_entitlement(request), now=timezone.now())
     return render(
         request,
         "shipments/dashboard.html",
@@ -57,7 +62,7 @@ def dashboard(request):
             "escrow_counts": escrow_counts_by_status(),
             "latest": shipment_list()[:LATEST_ON_DASHBOARD],
             "usage_warnings": usage_warnings(usage=usage),
-            "limits": creation_limits(request),
+            "limits": creation_limits(request, usage),
         },
     )
 

@@ -221,9 +221,9 @@ def test_dashboard_counts_by_status_and_lists_the_latest(admin_client_a, tenant_
     for number in range(6):
         make_shipment(tenant_a, reference=f"NEW-{number}")
     html = admin_client_a.get("/").content.decode()
-    assert "<strong>2</strong> booked" in html
-    assert "<strong>7</strong> draft" in html
-    assert "<strong>1</strong> funded" in html and "<strong>0</strong> open" in html
+    assert "<strong>2</strong> Booked" in html
+    assert "<strong>7</strong> Draft" in html
+    assert "<strong>1</strong> Funded" in html and "<strong>0</strong> Open" in html
     assert 'href="/shipments/?status=booked"' in html
     assert "NEW-5" in html and "NEW-1" in html and "NEW-0" not in html
 
