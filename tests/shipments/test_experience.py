@@ -251,3 +251,16 @@ def test_the_shipment_list_in_german(client_a, tenant_a):
     assert "Neue Sendung" in html
     assert "Sendungen" in html
     assert "Entwurf" in html
+
+
+def test_a_member_refused_at_the_limit_keeps_the_form_and_is_told_who_can_lift_it(
+    client_a, tenant_a
+):
+    at_the_limit(tenant_a)
+    member = logged_in(client_a, tenant_a, tenant_user(tenant_a))
+    refused = member.post("/shipments/new/", FORM)
+    assert refused.status_code == 402
+    html = refused.content.decode()
+    assert 'value="WEB-7"' in html
+    assert "An administrator of this workspace can choose a bigger plan." in html
+    assert "/billing/pricing/" not in html
