@@ -1,6 +1,7 @@
 """Pages of a tenant host about shipments, and the dashboard.
 
-Changes that cannot be undone (cancel, mark delivered, delete) are asked first: a GET of their
+Changes that cannot be undone and cannot be made good by another move (in transit, delivered,
+cancelled, delete) are asked first: a GET of their
 URL shows what will happen, the POST does it.
 """
 
@@ -33,8 +34,9 @@ from shipments.selectors import (
 
 PAGE_SIZE = 20
 LATEST_ON_DASHBOARD = 5
-# Moves the detail page asks to confirm: each ends the shipment's journey for good.
-CONFIRMED_STATUSES = (ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED)
+# Moves the detail page asks to confirm: in transit locks the details, delivered and cancelled
+# end the shipment for good. Booking is one click: a booked shipment can still be cancelled.
+CONFIRMED_STATUSES = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED)
 
 
 def creation_limits(request, usage: dict | None = None) -> dict:

@@ -103,14 +103,14 @@ def test_a_locked_shipment_is_named_by_its_status_label(admin_client_a, tenant_a
 
 
 def test_cancelling_is_confirmed_first_and_the_post_still_cancels(admin_client_a, tenant_a):
-    shipment = make_shipment(tenant_a, status="booked")
+    shipment = make_shipment(tenant_a)
     make_escrow(tenant_a, shipment=shipment)
     detail = admin_client_a.get(f"/shipments/{shipment.pk}/").content.decode()
-    # The detail page's Cancel button asks first (a GET), Mark in transit does it (a POST).
+    # The detail page's Cancel button asks first (a GET); Mark booked does it (a POST).
     cancel_form = detail[: detail.index('value="cancelled"')].rsplit("<form", 1)[1]
     assert 'method="get"' in cancel_form and "csrfmiddlewaretoken" not in cancel_form
-    transit_form = detail[: detail.index('value="in_transit"')].rsplit("<form", 1)[1]
-    assert 'method="post"' in transit_form
+    booking_form = detail[: detail.index('value="booked"')].rsplit("<form", 1)[1]
+    assert 'method="post"' in booking_form
 
     asked = admin_client_a.get(f"/shipments/{shipment.pk}/status/", {"status": "cancelled"})
     assert asked.status_code == 200
@@ -121,7 +121,7 @@ def test_cancelling_is_confirmed_first_and_the_post_still_cancels(admin_client_a
     assert "This cannot be undone." in page
     assert f'action="/shipments/{shipment.pk}/status/"' in page
     with schema_context(tenant_a.schema_name):
-        assert Shipment.objects.get(pk=shipment.pk).status == "booked"  # asking changed nothing
+        assert Shipment.objects.get(pk=shipment.pk).status == "draft"  # asking changed nothing
 
     done = admin_client_a.post(f"/shipments/{shipment.pk}/status/", {"status": "cancelled"})
     assert done.status_code == 302
@@ -129,7 +129,9 @@ def test_cancelling_is_confirmed_first_and_the_post_still_cancels(admin_client_a
         assert Shipment.objects.get(pk=shipment.pk).status == "cancelled"
 
 
-def test_marking_delivered_is_confirmed_and_an_illegal_ask_goes_back(admin_client_a, tenant_a):
+def test_in_transit_and_delivered_are_confirmed_and_an_illegal_ask_goes_back(
+    admin_client_a, tenant_a
+):
     shipment = make_shipment(tenant_a, status="in_transit")
     page = admin_client_a.get(
         f"/shipments/{shipment.pk}/status/", {"status": "delivered"}
@@ -137,6 +139,12 @@ def test_marking_delivered_is_confirmed_and_an_illegal_ask_goes_back(admin_clien
     assert f"Mark shipment {shipment.reference} delivered?" in page
     assert "the escrows it secures can then be released" in page
     assert "This cannot be undone." in page
+    booked = make_shipment(tenant_a, status="booked")
+    page = admin_client_a.get(
+        f"/shipments/{booked.pk}/status/", {"status": "in_transit"}
+    ).content.decode()
+    assert f"Mark shipment {booked.reference} in transit?" in page
+    assert "weight and expected delivery can no longer be edited" in page
     back = admin_client_a.get(f"/shipments/{shipment.pk}/status/", {"status": "draft"})
     assert back["Location"] == f"/shipments/{shipment.pk}/"
 
