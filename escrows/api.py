@@ -11,7 +11,7 @@ from escrows import services
 from escrows.currencies import CURRENCY_CHOICES
 from escrows.models import ESCROW_ACTIONS, MAX_AMOUNT, MIN_AMOUNT, Escrow, EscrowStatus
 from escrows.selectors import escrow_export_rows, escrow_list
-from loginexus.api import QueryParameters, acting_user, error_responses
+from loginexus.api import QueryParameters, StrictCharField, acting_user, error_responses
 from loginexus.apikeys.permissions import read_write_scopes
 from loginexus.exports import CsvExportMixin, export_schema
 from loginexus.idempotency.api import Idempotent
@@ -43,8 +43,8 @@ class EscrowCreateSerializer(serializers.Serializer):
     shipment = serializers.PrimaryKeyRelatedField(
         queryset=Shipment.objects.all(), help_text=_("Id of a shipment of this workspace")
     )
-    buyer = serializers.CharField(max_length=200)
-    seller = serializers.CharField(max_length=200)
+    buyer = StrictCharField(max_length=200)
+    seller = StrictCharField(max_length=200)
     amount = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,

@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from loginexus.api import QueryParameters, acting_user, error_responses
+from loginexus.api import QueryParameters, StrictCharField, acting_user, error_responses
 from loginexus.apikeys.permissions import read_write_scopes
 from loginexus.exports import CsvExportMixin, export_schema
 from loginexus.idempotency.api import Idempotent
@@ -49,10 +49,10 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
 
 class ShipmentWriteSerializer(serializers.Serializer):
-    reference = serializers.CharField(max_length=64)
-    origin = serializers.CharField(max_length=200)
-    destination = serializers.CharField(max_length=200)
-    carrier = serializers.CharField(max_length=120)
+    reference = StrictCharField(max_length=64)
+    origin = StrictCharField(max_length=200)
+    destination = StrictCharField(max_length=200)
+    carrier = StrictCharField(max_length=120)
     weight_kg = serializers.DecimalField(
         max_digits=10,
         decimal_places=3,

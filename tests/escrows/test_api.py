@@ -68,6 +68,8 @@ def test_open_an_escrow_for_a_shipment(admin_client_a, tenant_a):
         ("currency", "EURO"),
         ("currency", 978),
         ("buyer", "x" * 201),
+        ("buyer", 42),
+        ("seller", 4.5),
         ("shipment", 10**20),
         ("shipment", [1]),
     ],
