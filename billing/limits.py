@@ -22,12 +22,14 @@ from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tenants.utils import get_public_schema_name
 
 from billing.exceptions import BillingStateChanging, PlanLimitExceeded
 from billing.models import Entitlement, UsageCounter, UsageWarning
 from billing.plans import Plan, Resource
 from billing.selectors import current_tenant, entitlement_get, seats_used, usage_period
+from loginexus.i18n.formatting import number
 from loginexus.tenancy.models import Tenant
 from loginexus.tenancy.selectors import tenant_url
 
@@ -228,9 +230,17 @@ def _refusal(*, tenant: Tenant, terms: _Terms, resource: Resource) -> PlanLimitE
         used, period_end = seats_used(tenant=tenant), None
     else:
         used, period_end = _used(tenant, resource, terms.start), terms.end
-    noun = "users" if resource == Resource.USERS else f"{resource} per period"
+    wording = {
+        Resource.USERS: gettext("Your %(plan)s plan allows %(limit)s users; %(used)s are used."),
+        Resource.SHIPMENTS: gettext(
+            "Your %(plan)s plan allows %(limit)s shipments per period; %(used)s are used."
+        ),
+        Resource.ESCROWS: gettext(
+            "Your %(plan)s plan allows %(limit)s escrows per period; %(used)s are used."
+        ),
+    }[resource]
     return PlanLimitExceeded(
-        f"Your {terms.plan.name} plan allows {terms.limit} {noun}; {used} are used.",
+        wording % {"plan": terms.plan.name, "limit": number(terms.limit), "used": number(used)},
         extra={
             "resource": str(resource),
             "plan": terms.plan.code,

@@ -1,6 +1,7 @@
 """REST API of escrows (`/api/v1/escrows/`): list, create, retrieve, and the actions
 `fund`, `release`, `refund`, `dispute` (POST, no body), each answering the escrow or a 409."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -9,42 +10,50 @@ from rest_framework.response import Response
 from escrows import services
 from escrows.currencies import CURRENCY_CHOICES
 from escrows.models import ESCROW_ACTIONS, MAX_AMOUNT, MIN_AMOUNT, Escrow, EscrowStatus
-from escrows.selectors import escrow_list
-from loginexus.api import QueryParameters, acting_user, error_responses
+from escrows.selectors import escrow_export_rows, escrow_list
+from loginexus.api import QueryParameters, StrictCharField, acting_user, error_responses
 from loginexus.apikeys.permissions import read_write_scopes
 from loginexus.exports import CsvExportMixin, export_schema
 from loginexus.idempotency.api import Idempotent
 from shipments.models import Shipment
 
 EXPORT_COLUMNS = [
-    ("id", "id"), ("shipment", "shipment_id"), ("shipment_reference", "shipment__reference"),
+    ("id", "id"), ("reference", "escrow_reference"), ("shipment", "shipment_id"),
+    ("shipment_reference", "shipment__reference"),
     ("buyer", "buyer"), ("seller", "seller"), ("amount", "amount"), ("currency", "currency"),
     ("status", "status"), ("created_at", "created_at"),
 ]  # fmt: skip
 
 
 class EscrowSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(
+        read_only=True, help_text=_("The escrow's own reference, such as ESC-000123")
+    )
+
     class Meta:
         model = Escrow
-        fields = ["id", "shipment", "buyer", "seller", "amount", "currency", "status", "created_at"]
+        fields = [
+            "id", "reference", "shipment", "buyer", "seller", "amount", "currency", "status",
+            "created_at",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
 class EscrowCreateSerializer(serializers.Serializer):
     shipment = serializers.PrimaryKeyRelatedField(
-        queryset=Shipment.objects.all(), help_text="Id of a shipment of this workspace"
+        queryset=Shipment.objects.all(), help_text=_("Id of a shipment of this workspace")
     )
-    buyer = serializers.CharField(max_length=200)
-    seller = serializers.CharField(max_length=200)
+    buyer = StrictCharField(max_length=200)
+    seller = StrictCharField(max_length=200)
     amount = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
         min_value=MIN_AMOUNT,
         max_value=MAX_AMOUNT,
-        help_text='A decimal string such as "1500.00"',
+        help_text=_('A decimal string such as "1500.00"'),
     )
     currency = serializers.ChoiceField(
-        choices=CURRENCY_CHOICES, help_text="ISO 4217 code, such as EUR (any case)"
+        choices=CURRENCY_CHOICES, help_text=_("ISO 4217 code, such as EUR (any case)")
     )
 
     def to_internal_value(self, data):
@@ -57,13 +66,15 @@ class EscrowFilterSerializer(QueryParameters):
     """The list's query parameters."""
 
     status = serializers.ChoiceField(
-        choices=EscrowStatus.choices, required=False, help_text="Only this status"
+        choices=EscrowStatus.choices, required=False, help_text=_("Only this status")
     )
     shipment = serializers.IntegerField(
-        min_value=1, required=False, help_text="Only the escrows of this shipment"
+        min_value=1, required=False, help_text=_("Only the escrows of this shipment")
     )
     search = serializers.CharField(
-        max_length=100, required=False, help_text="In buyer, seller or shipment reference"
+        max_length=100,
+        required=False,
+        help_text=_("In buyer, seller or shipment reference, or an escrow reference (ESC-000123)"),
     )
 
 
@@ -99,7 +110,7 @@ class EscrowViewSet(
     serializer_class = EscrowSerializer
     api_key_scopes = read_write_scopes("escrows")
     export_filters = EscrowFilterSerializer
-    export_rows = staticmethod(escrow_list)
+    export_rows = staticmethod(escrow_export_rows)
     export_columns = EXPORT_COLUMNS
     export_filename = "escrows.csv"
 

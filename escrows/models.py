@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from billing.limits import PlanLimitedManager, PlanLimitedModel
 from billing.plans import Resource
@@ -14,11 +15,11 @@ from shipments.models import ShipmentStatus
 
 
 class EscrowStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    FUNDED = "funded", "Funded"
-    DISPUTED = "disputed", "Disputed"
-    RELEASED = "released", "Released"
-    REFUNDED = "refunded", "Refunded"
+    OPEN = "open", gettext_lazy("Open")
+    FUNDED = "funded", gettext_lazy("Funded")
+    DISPUTED = "disputed", gettext_lazy("Disputed")
+    RELEASED = "released", gettext_lazy("Released")
+    REFUNDED = "refunded", gettext_lazy("Refunded")
 
 
 # open → funded → released or refunded; disputed from funded, resolved to released or refunded.
@@ -45,6 +46,22 @@ def escrow_targets(*, current: str, shipment_status: str) -> tuple[str, ...]:
     if shipment_status != ShipmentStatus.DELIVERED:
         targets = tuple(target for target in targets if target != EscrowStatus.RELEASED)
     return targets
+
+
+REFERENCE_PREFIX = "ESC-"
+
+
+def escrow_reference(pk: int) -> str:
+    return f"{REFERENCE_PREFIX}{pk:06d}"
+
+
+def escrow_pk_of(reference: str) -> int | None:
+    """The id a reference such as "ESC-000123" (any case, zeros optional) names, else None."""
+    text = reference.strip().upper()
+    if not text.startswith(REFERENCE_PREFIX):
+        return None
+    digits = text.removeprefix(REFERENCE_PREFIX)
+    return int(digits) if digits.isdigit() and len(digits) <= 12 else None
 
 
 MIN_AMOUNT = Decimal("0.01")
@@ -96,7 +113,12 @@ class Escrow(PlanLimitedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency} for {self.shipment_id}"
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The escrow's own reference, from its id: ESC-000123 (ids are per workspace)."""
+        return escrow_reference(self.pk) if self.pk else ""
 
     @property
     def allowed_actions(self) -> list[str]:

@@ -1,9 +1,10 @@
 """Reads of escrows that several callers need: the filtered list, one escrow with its history,
 and the dashboard's counts."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat, Greatest, Length, LPad
 
-from escrows.models import Escrow, EscrowStatus
+from escrows.models import REFERENCE_PREFIX, Escrow, EscrowStatus, escrow_pk_of
 
 
 def escrow_list(
@@ -16,12 +17,28 @@ def escrow_list(
     if shipment:
         escrows = escrows.filter(shipment_id=shipment)
     if search:
-        escrows = escrows.filter(
+        matches = (
             Q(buyer__icontains=search)
             | Q(seller__icontains=search)
             | Q(shipment__reference__icontains=search)
         )
+        if (pk := escrow_pk_of(search)) is not None:
+            matches |= Q(pk=pk)
+        escrows = escrows.filter(matches)
     return escrows
+
+
+def escrow_export_rows(**filters) -> QuerySet[Escrow]:
+    """The list's escrows with their reference computed by the database (`escrow_reference`,
+    as `Escrow.reference` writes it), for the CSV export."""
+    digits = Cast("id", CharField())
+    return escrow_list(**filters).annotate(
+        escrow_reference=Concat(
+            Value(REFERENCE_PREFIX),
+            LPad(digits, Greatest(Value(6), Length(digits)), Value("0")),
+            output_field=CharField(),
+        )
+    )
 
 
 def escrow_detail(*, pk: int) -> Escrow:

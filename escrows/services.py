@@ -9,9 +9,16 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from escrows.exceptions import ShipmentNotDelivered
-from escrows.models import ESCROW_TRANSITIONS, Escrow, EscrowEvent, escrow_targets
+from escrows.models import (
+    ESCROW_TRANSITIONS,
+    Escrow,
+    EscrowEvent,
+    EscrowStatus,
+    escrow_targets,
+)
 from escrows.signals import escrow_created, escrow_status_changed
 from loginexus.accounts.models import User
 from loginexus.audit.services import audit_changes, audit_record
@@ -33,9 +40,8 @@ def escrow_create(
     cancelled meanwhile)."""
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     if shipment.status == ShipmentStatus.CANCELLED:
-        raise ValidationError(
-            {"shipment": [f"Shipment {shipment.reference} is cancelled; it secures nothing."]}
-        )
+        message = gettext("Shipment %(reference)s is cancelled; it secures nothing.")
+        raise ValidationError({"shipment": [message % {"reference": shipment.reference}]})
     fields = {
         "shipment": shipment,
         "buyer": buyer,
@@ -72,13 +78,21 @@ def escrow_transition(*, escrow: Escrow, to_status: str, actor: User | None) -> 
     shipment = Shipment.objects.select_for_update().get(pk=escrow.shipment_id)
     legal_now = escrow_targets(current=escrow.status, shipment_status=shipment.status)
     if to_status in ESCROW_TRANSITIONS[escrow.status] and to_status not in legal_now:
+        message = gettext(
+            "Shipment %(reference)s has status “%(status)s”; "
+            "an escrow is released only once its shipment is delivered."
+        )
         raise ShipmentNotDelivered(
-            f"Shipment {shipment.reference} is {shipment.get_status_display().lower()}; "
-            "an escrow is released only once its shipment is delivered.",
+            message % {"reference": shipment.reference, "status": shipment.get_status_display()},
             extra={"current": escrow.status, "requested": to_status, "allowed": list(legal_now)},
         )
     ensure_transition(
-        table={escrow.status: legal_now}, noun="escrow", current=escrow.status, target=to_status
+        table={escrow.status: legal_now},
+        current=escrow.status,
+        target=to_status,
+        label=lambda status: EscrowStatus(status).label,
+        can_only_become=gettext("This escrow is %(current)s; it can only become: %(allowed)s."),
+        cannot_change=gettext("This escrow is %(current)s; its status cannot change any more."),
     )
     EscrowEvent.objects.create(
         escrow=escrow, actor=actor, from_status=escrow.status, to_status=to_status

@@ -8,6 +8,7 @@ shipments that secure no escrow (409 otherwise).
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -16,12 +17,17 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from loginexus.api import QueryParameters, acting_user, error_responses
+from loginexus.api import QueryParameters, StrictCharField, acting_user, error_responses
 from loginexus.apikeys.permissions import read_write_scopes
 from loginexus.exports import CsvExportMixin, export_schema
 from loginexus.idempotency.api import Idempotent
 from shipments import services
-from shipments.models import MAX_WEIGHT_KG, Shipment, ShipmentStatus
+from shipments.models import (
+    MAX_WEIGHT_KG,
+    Shipment,
+    ShipmentStatus,
+    weight_bounds_message_lazy,
+)
 from shipments.selectors import shipment_list
 
 EXPORT_COLUMNS = [
@@ -43,12 +49,19 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
 
 class ShipmentWriteSerializer(serializers.Serializer):
-    reference = serializers.CharField(max_length=64)
-    origin = serializers.CharField(max_length=200)
-    destination = serializers.CharField(max_length=200)
-    carrier = serializers.CharField(max_length=120)
+    reference = StrictCharField(max_length=64)
+    origin = StrictCharField(max_length=200)
+    destination = StrictCharField(max_length=200)
+    carrier = StrictCharField(max_length=120)
     weight_kg = serializers.DecimalField(
-        max_digits=10, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_WEIGHT_KG
+        max_digits=10,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        max_value=MAX_WEIGHT_KG,
+        error_messages={
+            "min_value": weight_bounds_message_lazy(),
+            "max_value": weight_bounds_message_lazy(),
+        },
     )
     expected_delivery = serializers.DateField(required=False, allow_null=True)
 
@@ -57,7 +70,7 @@ class ShipmentPatchSerializer(ShipmentWriteSerializer):
     status = serializers.ChoiceField(
         choices=ShipmentStatus.choices,
         required=False,
-        help_text="Move the shipment to this status (409 if its status machine forbids it)",
+        help_text=_("Move the shipment to this status (409 if its status machine forbids it)"),
     )
 
 
@@ -65,10 +78,10 @@ class ShipmentFilterSerializer(QueryParameters):
     """The list's query parameters."""
 
     status = serializers.ChoiceField(
-        choices=ShipmentStatus.choices, required=False, help_text="Only this status"
+        choices=ShipmentStatus.choices, required=False, help_text=_("Only this status")
     )
     search = serializers.CharField(
-        max_length=100, required=False, help_text="In reference, origin or destination"
+        max_length=100, required=False, help_text=_("In reference, origin or destination")
     )
 
 

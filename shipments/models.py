@@ -3,20 +3,24 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.deconstruct import deconstructible
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from billing.limits import PlanLimitedManager, PlanLimitedModel
 from billing.plans import Resource
+from loginexus.i18n.formatting import weight
 from loginexus.models import StatusChange
 
 
 class ShipmentStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    BOOKED = "booked", "Booked"
-    IN_TRANSIT = "in_transit", "In transit"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", gettext_lazy("Draft")
+    BOOKED = "booked", gettext_lazy("Booked")
+    IN_TRANSIT = "in_transit", gettext_lazy("In transit")
+    DELIVERED = "delivered", gettext_lazy("Delivered")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
 
 # draft → booked → in_transit → delivered, or cancelled from any state before delivered.
@@ -34,6 +38,31 @@ DELETABLE_STATUSES = (ShipmentStatus.DRAFT, ShipmentStatus.CANCELLED)
 MAX_WEIGHT_KG = Decimal("1000000")
 
 
+def weight_bounds_message() -> str:
+    """The one wording of a weight out of bounds (the check constraint's rule), for the pages
+    and the API alike."""
+    return gettext("Weight must be more than 0 and at most %(max)s.") % {
+        "max": weight(MAX_WEIGHT_KG)
+    }
+
+
+weight_bounds_message_lazy = lazy(weight_bounds_message, str)
+
+
+@deconstructible
+class WeightBounds:
+    """More than 0 and at most MAX_WEIGHT_KG: the check constraint's rule, as a field error."""
+
+    code = "weight_out_of_bounds"
+
+    def __call__(self, value: Decimal) -> None:
+        if not (0 < value <= MAX_WEIGHT_KG):
+            raise ValidationError(weight_bounds_message(), code=self.code)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WeightBounds)
+
+
 class ShipmentManager(PlanLimitedManager):
     """Shipments count against the plan on every insert path (save, create, bulk_create)."""
 
@@ -44,7 +73,7 @@ class Shipment(PlanLimitedModel):
     reference = models.CharField(
         max_length=64,
         unique=True,
-        error_messages={"unique": "A shipment with this reference already exists."},
+        error_messages={"unique": gettext_lazy("A shipment with this reference already exists.")},
     )
     origin = models.CharField(max_length=200)
     destination = models.CharField(max_length=200)
@@ -52,8 +81,8 @@ class Shipment(PlanLimitedModel):
     weight_kg = models.DecimalField(
         max_digits=10,
         decimal_places=3,
-        validators=[MinValueValidator(Decimal("0.001"))],
-        help_text="Positive, in kilograms.",
+        validators=[WeightBounds()],
+        help_text=gettext_lazy("Positive, in kilograms."),
     )
     expected_delivery = models.DateField(null=True, blank=True)
     status = models.CharField(
@@ -90,6 +119,11 @@ class Shipment(PlanLimitedModel):
     def allowed_choices(self) -> list[tuple[str, str]]:
         """The legal next statuses with their labels, for the status buttons."""
         return [(status, ShipmentStatus(status).label) for status in self.allowed_statuses]
+
+    @property
+    def is_final(self) -> bool:
+        """Delivered or cancelled: its status cannot change any more."""
+        return not self.allowed_statuses
 
     @property
     def is_editable(self) -> bool:

@@ -13,18 +13,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from loginexus.accounts.models import User
 from loginexus.audit.services import audit_changes, audit_record
 from loginexus.transitions import ensure_transition
 from shipments.exceptions import ShipmentLocked
-from shipments.models import SHIPMENT_TRANSITIONS, Shipment, ShipmentEvent
+from shipments.models import SHIPMENT_TRANSITIONS, Shipment, ShipmentEvent, ShipmentStatus
 from shipments.signals import shipment_created, shipment_status_changed
 
 EDITABLE_FIELDS = frozenset(
     {"reference", "origin", "destination", "carrier", "weight_kg", "expected_delivery"}
 )
-DUPLICATE_REFERENCE = "A shipment with this reference already exists."
+DUPLICATE_REFERENCE = gettext_lazy("A shipment with this reference already exists.")
 
 
 @transaction.atomic
@@ -76,8 +77,11 @@ def shipment_update(
     if details:
         if not shipment.is_editable:
             raise ShipmentLocked(
-                f"A shipment that is {shipment.status} can no longer be edited; "
-                "only draft and booked shipments can."
+                gettext(
+                    "A shipment with status “%(status)s” can no longer be edited; "
+                    "only draft and booked shipments can."
+                )
+                % {"status": shipment.get_status_display()}
             )
         before = {name: getattr(shipment, name) for name in details}
         for name, value in details.items():
@@ -106,7 +110,12 @@ def shipment_transition(*, shipment: Shipment, to_status: str, actor: User | Non
     """
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     ensure_transition(
-        table=SHIPMENT_TRANSITIONS, noun="shipment", current=shipment.status, target=to_status
+        table=SHIPMENT_TRANSITIONS,
+        current=shipment.status,
+        target=to_status,
+        label=_status_label,
+        can_only_become=gettext("This shipment is %(current)s; it can only become: %(allowed)s."),
+        cannot_change=gettext("This shipment is %(current)s; its status cannot change any more."),
     )
     ShipmentEvent.objects.create(
         shipment=shipment, actor=actor, from_status=shipment.status, to_status=to_status
@@ -132,11 +141,14 @@ def shipment_delete(*, shipment: Shipment) -> None:
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     if not shipment.is_deletable:
         raise ShipmentLocked(
-            f"A shipment that is {shipment.status} cannot be deleted; "
-            "only draft and cancelled shipments can."
+            gettext(
+                "A shipment with status “%(status)s” cannot be deleted; "
+                "only draft and cancelled shipments can."
+            )
+            % {"status": shipment.get_status_display()}
         )
     if shipment.escrows.exists():
-        raise ShipmentLocked("This shipment secures escrows; it cannot be deleted.")
+        raise ShipmentLocked(gettext("This shipment secures escrows; it cannot be deleted."))
     audit_record(
         action="shipment.deleted",
         object_type="shipment",
@@ -144,6 +156,10 @@ def shipment_delete(*, shipment: Shipment) -> None:
         changes={"reference": [shipment.reference, None], "status": [shipment.status, None]},
     )
     shipment.delete()
+
+
+def _status_label(status: str) -> str:
+    return str(ShipmentStatus(status).label) if status in ShipmentStatus.values else status
 
 
 @contextmanager

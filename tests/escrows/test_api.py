@@ -68,6 +68,8 @@ def test_open_an_escrow_for_a_shipment(admin_client_a, tenant_a):
         ("currency", "EURO"),
         ("currency", 978),
         ("buyer", "x" * 201),
+        ("buyer", 42),
+        ("seller", 4.5),
         ("shipment", 10**20),
         ("shipment", [1]),
     ],
@@ -188,7 +190,9 @@ def test_each_action_follows_the_transition_table(member_client_a, tenant_a, cur
         assert response.status_code == 409
         assert response.json()["code"] == "illegal_transition"
         assert response.json()["allowed"] == list(ESCROW_TRANSITIONS[current])
-        assert response.json()["detail"].startswith(f"An escrow that is {current} ")
+        assert response.json()["detail"].startswith(
+            f"This escrow is {EscrowStatus(current).label}; "
+        )
         assert (stored, last.to_status) == (current, current)
 
 
@@ -198,7 +202,8 @@ def test_release_before_delivery_says_why_and_what_is_allowed(admin_client_a, te
     response = post(admin_client_a, f"/api/v1/escrows/{escrow.pk}/release/")
     assert response.status_code == 409
     assert response.json() == {
-        "detail": f"Shipment {escrow.shipment.reference} is in transit; an escrow is released "
+        "detail": f"Shipment {escrow.shipment.reference} has status “In transit”; an escrow is "
+        "released "
         "only once its shipment is delivered.",
         "code": "shipment_not_delivered",
         "current": "funded",

@@ -44,8 +44,8 @@ def test_escrow_opened_from_a_shipment_page(admin_client_a, tenant_a):
         escrow = Escrow.objects.get(shipment=shipment)
     assert (str(escrow.amount), escrow.currency, escrow.status) == ("99.95", "USD", "open")
     detail = admin_client_a.get(response["Location"]).content.decode()
-    assert f"Escrow opened for shipment {shipment.reference}." in detail
-    assert "99.95 USD" in admin_client_a.get(f"/shipments/{shipment.pk}/").content.decode()
+    assert f"Escrow {escrow.reference} opened for shipment {shipment.reference}." in detail
+    assert "$99.95" in admin_client_a.get(f"/shipments/{shipment.pk}/").content.decode()
 
 
 def test_escrow_opened_on_its_own_offers_shipments_that_can_be_secured(admin_client_a, tenant_a):
@@ -119,7 +119,7 @@ def test_action_buttons_move_the_escrow_and_history_shows_who(admin_client_a, te
         shipment_transition(shipment=escrow.shipment, to_status="delivered", actor=None)
     assert admin_client_a.post(f"/escrows/{escrow.pk}/release/").status_code == 302
     detail = admin_client_a.get(f"/escrows/{escrow.pk}/").content.decode()
-    assert "Escrow is now released." in detail
+    assert f"Escrow {escrow.reference} is now released." in detail
     assert "Open → Funded" in detail and "Funded → Released" in detail
     assert "by admin@alpha.example" in detail
     with schema_context(tenant_a.schema_name):
@@ -129,7 +129,8 @@ def test_action_buttons_move_the_escrow_and_history_shows_who(admin_client_a, te
 def test_unknown_actions_and_gets_are_refused(admin_client_a, tenant_a):
     escrow = make_escrow(tenant_a)
     assert admin_client_a.post(f"/escrows/{escrow.pk}/explode/").status_code == 404
-    assert admin_client_a.get(f"/escrows/{escrow.pk}/fund/").status_code == 405
+    assert admin_client_a.get(f"/escrows/{escrow.pk}/fund/")["Location"] == f"/escrows/{escrow.pk}/"
+    assert admin_client_a.put(f"/escrows/{escrow.pk}/fund/").status_code == 405
     with schema_context(tenant_a.schema_name):
         assert Escrow.objects.get(pk=escrow.pk).status == "open"
 

@@ -289,7 +289,7 @@ PAGE_FORMS = [
         lambda ctx, response: in_a(Shipment, pk=ctx.alpha.draft, status="booked"),
     ),
     PageForm(
-        "shipment-delete", "/shipments/{draft}/", "/shipments/{draft}/delete/", {},
+        "shipment-delete", "/shipments/{draft}/delete/", "/shipments/{draft}/delete/", {},
         lambda ctx, response: not in_a(Shipment, pk=ctx.alpha.draft),
     ),
     PageForm(

@@ -44,7 +44,7 @@ def test_new_shipment_form_creates_the_shipment_and_shows_it(admin_client_a, ten
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"weight_kg": "-2"}, "weight_kg", "Ensure this value is greater than or equal to 0.001."),
+        ({"weight_kg": "-2"}, "weight_kg", "Weight must be more than 0 and at most 1,000,000"),
         ({"weight_kg": "heavy"}, "weight_kg", "Enter a number."),
         ({"origin": ""}, "origin", "This field is required."),
         ({"reference": "R" * 65}, "reference", "Ensure this value has at most 64 characters"),
@@ -106,7 +106,9 @@ def test_an_illegal_transition_shows_the_allowed_ones_not_an_error_page(admin_cl
     assert refused.status_code == 409
     html = refused.content.decode()
     assert "That cannot be done now" in html
-    assert "A shipment that is booked can only become: in_transit, cancelled." in html
+    assert "This shipment is Booked; it can only become: In transit, Cancelled." in html
+    assert "in_transit" not in html.split("<main")[1]
+    assert f'href="/shipments/{shipment.pk}/">Back to the shipment</a>' in html
     with schema_context(tenant_a.schema_name):
         assert Shipment.objects.get(pk=shipment.pk).status == "booked"
 
@@ -219,9 +221,9 @@ def test_dashboard_counts_by_status_and_lists_the_latest(admin_client_a, tenant_
     for number in range(6):
         make_shipment(tenant_a, reference=f"NEW-{number}")
     html = admin_client_a.get("/").content.decode()
-    assert "<strong>2</strong> booked" in html
-    assert "<strong>7</strong> draft" in html
-    assert "<strong>1</strong> funded" in html and "<strong>0</strong> open" in html
+    assert "<strong>2</strong> Booked" in html
+    assert "<strong>7</strong> Draft" in html
+    assert "<strong>1</strong> Funded" in html and "<strong>0</strong> Open" in html
     assert 'href="/shipments/?status=booked"' in html
     assert "NEW-5" in html and "NEW-1" in html and "NEW-0" not in html
 

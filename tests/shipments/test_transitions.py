@@ -55,9 +55,9 @@ def test_shipment_moves_only_along_its_transition_table(tenant_a, current, targe
 @pytest.mark.parametrize(
     ("current", "message"),
     [
-        ("draft", "A shipment that is draft can only become: booked, cancelled."),
-        ("in_transit", "A shipment that is in_transit can only become: delivered, cancelled."),
-        ("delivered", "A shipment that is delivered cannot change any more."),
+        ("draft", "This shipment is Draft; it can only become: Booked, Cancelled."),
+        ("in_transit", "This shipment is In transit; it can only become: Delivered, Cancelled."),
+        ("delivered", "This shipment is Delivered; its status cannot change any more."),
     ],
 )
 def test_illegal_shipment_transition_message_names_the_allowed_ones(tenant_a, current, message):
