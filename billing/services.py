@@ -18,7 +18,7 @@ from djstripe.settings import djstripe_settings
 
 from billing.exceptions import NoSubscription, NotPastDue, PlanNotAvailable, SubscriptionExists
 from billing.models import LIVE_STATUSES, Entitlement, SubscriptionStatus
-from billing.plans import FREE, Interval, Plan, Resource
+from billing.plans import FREE, RESOURCE_NOUNS, Interval, Plan, Resource
 from billing.selectors import (
     customer_get,
     entitlement_get,
@@ -354,6 +354,7 @@ def usage_warning_send(*, tenant: Tenant, resource: Resource, threshold: int) ->
         tenant=tenant,
         context={
             "resource": str(resource),
+            "noun": RESOURCE_NOUNS[resource],
             "threshold": threshold,
             "usage": usage,
             "plan": entitlement.effective_plan(now),
