@@ -1,10 +1,11 @@
-"""dj-stripe's admin screens, made safe for platform staff: no API key on any page, no page that
-breaks on a key the current Stripe API moved, and webhook endpoints shown, not edited (they are
-managed by `billing_sync_plans`)."""
+"""dj-stripe's admin screens, made safe for platform staff: read-only (Stripe's copies are
+changed in Stripe), no API key on any page, no page that breaks on a key the current Stripe API
+moved, and webhook endpoints shown, not edited (they are managed by `billing_sync_plans`)."""
 
 import djstripe.admin  # noqa: F401  (registers dj-stripe's screens, adjusted here)
 import rest_framework.authtoken.admin  # noqa: F401  (registers the token screen, removed here)
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from djstripe.admin.admin import StripeModelAdmin
 from djstripe.models import WebhookEndpoint
 from rest_framework.authtoken.models import TokenProxy
@@ -13,6 +14,28 @@ from rest_framework.authtoken.models import TokenProxy
 SECRET_PROPERTIES = frozenset({"default_api_key"})
 # Properties dj-stripe 2.11 reads from keys the current API moved (they raise on today's data).
 MOVED_KEYS = (KeyError, TypeError, AttributeError)
+
+
+class ReadOnlyAdminMixin:
+    """Rows as Stripe sent them: staff read them; nothing is added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SyncedStripeAdminMixin(ReadOnlyAdminMixin):
+    """dj-stripe's copies are Stripe's to change: no add, change or delete, and none of
+    dj-stripe's actions (re-sync and cancel call Stripe from a list); the tenant's page has the
+    staff actions that do it on purpose."""
+
+    def get_actions(self, request):
+        return {}
 
 
 class SafeStripeModelAdmin:
@@ -39,27 +62,16 @@ def _readable(obj, name: str) -> bool:
 
 
 for model, model_admin in list(admin.site._registry.items()):
-    if isinstance(model_admin, StripeModelAdmin):
+    if model._meta.app_label == "djstripe":
         admin.site.unregister(model)
-        safe = type(type(model_admin).__name__, (SafeStripeModelAdmin, type(model_admin)), {})
-        admin.site.register(model, safe)
+        bases = (SyncedStripeAdminMixin, type(model_admin))
+        if isinstance(model_admin, StripeModelAdmin):
+            bases = (SyncedStripeAdminMixin, SafeStripeModelAdmin, type(model_admin))
+        admin.site.register(model, type(type(model_admin).__name__, bases, {}))
 
 
 if admin.site.is_registered(WebhookEndpoint):
     admin.site.unregister(WebhookEndpoint)
-
-
-class ReadOnlyAdminMixin:
-    """Rows as Stripe sent them: staff read them; nothing is added, changed or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookEndpoint)
@@ -70,7 +82,7 @@ class WebhookEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ("id", "url", "djstripe_uuid", "enabled_events", "api_version", "livemode", "created")
     readonly_fields = fields
 
-    @admin.display(description="Events")
+    @admin.display(description=_("Events"))
     def enabled_events_count(self, endpoint: WebhookEndpoint) -> int:
         return len(endpoint.enabled_events or [])
 

@@ -3,7 +3,7 @@ format of `loginexus.i18n.formatting`, and Stripe's invoice statuses as people r
 
 from django import template
 
-from billing.models import InvoiceStatus
+from billing.models import InvoiceStatus, SubscriptionStatus
 from loginexus.i18n.formatting import money_minor
 
 register = template.Library()
@@ -15,3 +15,11 @@ register.filter("money", money_minor)
 def invoice_status(value: str | None) -> str:
     """ "paid" → "Paid" (translated); a status Stripe adds later is shown as it comes."""
     return InvoiceStatus.label_of(value)
+
+
+@register.filter
+def subscription_status(value: str | None) -> str:
+    """ "past_due" → "Past due" (translated)."""
+    if value in SubscriptionStatus.values:
+        return SubscriptionStatus(value).label
+    return value or ""
