@@ -58,6 +58,8 @@ def ordered_app_list(site: AdminSite, request, app_label=None) -> list[dict]:
             }
         else:
             billing["models"] = [*billing["models"], _metrics_row()]
+    if "tenancy" in apps:  # the tenants before their domains
+        apps["tenancy"]["models"].sort(key=lambda row: row["object_name"] != "Tenant")
     ordered = []
     names = dict(SECTIONS)
     for label, _name in SECTIONS[:-1]:

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -260,7 +261,7 @@ class TenantAdmin(admin.ModelAdmin):
     @admin.display(description=_("Usage"))
     def usage(self, tenant: Tenant) -> str:
         return format_html_join(
-            "<br>",
+            mark_safe("<br>"),
             "{}: {}",
             (
                 (RESOURCE_LABELS[resource], _used(usage))

@@ -177,6 +177,7 @@ def test_the_admin_home_lists_the_business_first_and_stripe_last_without_add_lin
     assert "addlink" not in stripe and "changelink" not in stripe
     assert '<a href="/admin/metrics/">Platform metrics</a>' in content
     assert content.index("Platform metrics") < order[2]  # metrics before people
+    assert content.index('href="/admin/tenancy/tenant/"') < content.index("/admin/tenancy/domain/")
 
 
 def test_staff_cannot_add_change_or_delete_stripe_copies(superuser_client, paying_alpha):
@@ -211,3 +212,5 @@ def test_the_tenant_list_fits_seven_columns(superuser_client, tenant_a):
     head = body[body.index("<thead>") : body.index("</thead>")]
     columns = re.findall(r'<th scope="col" class="([^"]*)"', head)
     assert len([c for c in columns if "action-checkbox-column" not in c]) <= 7
+    row = body[body.index(">alpha</a>") :]
+    assert "Shipments: 0 / 50<br>Escrows: 0 / 5<br>Users: 1 / 3" in row[: row.index("</tr>")]
