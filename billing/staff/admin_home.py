@@ -1,6 +1,7 @@
-"""The platform admin's home and sidebar in the order staff work: tenants, billing (Stripe's
-webhooks and the platform metrics), people, then dj-stripe's synced copies in one read-only
-section at the bottom, instead of Django's alphabetical list with Stripe's forty models first."""
+"""The platform admin's home and sidebar in the order staff work: workspaces (tenants),
+billing (Stripe's webhooks and the platform metrics), people, then dj-stripe's synced copies
+in one read-only section at the bottom, instead of Django's alphabetical list with Stripe's
+forty models first."""
 
 from types import MethodType
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Sections in the order shown; an app not named here comes before the Stripe section.
 SECTIONS = (
-    ("tenancy", _("Tenants")),
+    ("tenancy", _("Workspaces")),  # not "Tenants": the model row below has that name
     ("billing", _("Billing")),
     ("accounts", _("People and sign-in")),
     ("djstripe", _("Stripe (synced copies, read-only)")),
