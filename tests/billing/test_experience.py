@@ -214,3 +214,28 @@ def test_the_tenant_list_fits_seven_columns(superuser_client, tenant_a):
     assert len([c for c in columns if "action-checkbox-column" not in c]) <= 7
     row = body[body.index(">alpha</a>") :]
     assert "Shipments: 0 / 50<br>Escrows: 0 / 5<br>Users: 1 / 3" in row[: row.index("</tr>")]
+
+
+def test_the_usage_warning_email_formats_its_counts_and_says_when_the_count_resets(
+    tenant_a, django_capture_on_commit_callbacks, settings
+):
+    from django.core import mail
+
+    from billing.plans import Resource
+    from billing.services import usage_warning_send
+    from loginexus.celery import app
+
+    fill_escrows(tenant_a, 4)
+    _, period_end = usage_period(entitlement=entitlement_get(tenant=tenant_a), now=timezone.now())
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            usage_warning_send(tenant=tenant_a, resource=Resource.ESCROWS, threshold=80)
+    finally:
+        app.conf.task_always_eager = False
+    (message,) = mail.outbox
+    assert message.subject == "LogiNexus: Alpha Freight has used 80 % of its Free escrows"
+    assert "4 of 5 escrows are used this period." in message.body
+    with translation.override("en"):
+        assert f"The count resets on {day_long(period_end)}." in message.body
