@@ -2,13 +2,18 @@
 changed in Stripe), no API key on any page, no page that breaks on a key the current Stripe API
 moved, and webhook endpoints shown, not edited (they are managed by `billing_sync_plans`)."""
 
+from decimal import Decimal
+
 import djstripe.admin  # noqa: F401  (registers dj-stripe's screens, adjusted here)
 import rest_framework.authtoken.admin  # noqa: F401  (registers the token screen, removed here)
 from django.contrib import admin
+from django.forms.utils import pretty_name
 from django.utils.translation import gettext_lazy as _
 from djstripe.admin.admin import StripeModelAdmin
 from djstripe.models import WebhookEndpoint
 from rest_framework.authtoken.models import TokenProxy
+
+from loginexus.i18n.formatting import money, money_minor
 
 # Model properties dj-stripe's screens would print that hold a secret.
 SECRET_PROPERTIES = frozenset({"default_api_key"})
@@ -47,8 +52,35 @@ class SafeStripeModelAdmin:
         return [name for name in fields if name not in SECRET_PROPERTIES and _readable(obj, name)]
 
     def get_list_display(self, request):
-        # Invoices list `paid`, a key the current API replaced by `status`.
-        return [name for name in super().get_list_display(request) if name != "paid"]
+        # Invoices list `paid`, a key the current API replaced by `status`; amounts are shown
+        # as money (Stripe keeps them in minor units), which names the currency too.
+        names = [name for name in super().get_list_display(request) if name != "paid"]
+        if any(name in MONEY_COLUMNS for name in names):
+            names = [name for name in names if name != "currency"]
+        return [MONEY_COLUMNS.get(name, name) for name in names]
+
+
+def _money_column(name: str):
+    @admin.display(description=pretty_name(name))
+    def shown(obj):
+        try:
+            value = getattr(obj, name, None)
+        except MOVED_KEYS:
+            return None
+        currency = getattr(obj, "currency", None) or (obj.stripe_data or {}).get("currency")
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            return value
+        return money_minor(value, currency) if isinstance(value, int) else money(value, currency)
+
+    shown.__name__ = name
+    return shown
+
+
+# Amount columns of dj-stripe's lists, shown through the one formatter.
+MONEY_COLUMNS = {
+    name: _money_column(name)
+    for name in ("amount", "amount_off", "amount_due", "amount_paid", "total", "net", "fee")
+}
 
 
 def _readable(obj, name: str) -> bool:

@@ -43,6 +43,12 @@ def test_the_staff_tenant_page_shows_a_49_dollar_invoice_as_money_not_cents(
     assert "<th>MRR</th><td>$49.00</td>" in body
 
 
+def test_stripe_invoice_list_in_the_admin_shows_amounts_as_money(superuser_client, paying_alpha):
+    body = body_of(superuser_client.get("/admin/djstripe/invoice/"))
+    rows = body[body.index("<tbody>") : body.index("</tbody>")]
+    assert "$49.00" in rows and "4900" not in rows
+
+
 def test_the_staff_tenant_list_shows_revenue_as_money(superuser_client, tenant_a, paying_alpha):
     body = body_of(superuser_client.get(TENANTS))
     row = body[body.index(">alpha</a>") :]
