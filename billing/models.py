@@ -199,7 +199,8 @@ class StripeWebhook(WebhookEventTrigger):
 
     class Meta:
         proxy = True
-        verbose_name = "Stripe webhook"
+        verbose_name = _("Stripe webhook")
+        verbose_name_plural = _("Stripe webhooks")
         permissions = [("reprocess_stripewebhook", "Can reprocess a Stripe webhook")]
 
 
