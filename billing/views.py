@@ -18,7 +18,13 @@ from djstripe.models import WebhookEndpoint
 from billing import services
 from billing.models import LIVE_STATUSES, SubscriptionStatus
 from billing.plans import CURRENCY, FREE, PLANS, Interval, plan_by_code
-from billing.selectors import billing_state_get, invoices_list, usage_rows, usage_warnings
+from billing.selectors import (
+    billing_state_get,
+    entitlement_get,
+    invoices_list,
+    usage_rows,
+    usage_warnings,
+)
 from billing.stripe.webhooks import webhook_delivery_check, webhook_trigger_record
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.clients import client_address
@@ -165,13 +171,13 @@ def change_plan(request):
             "interval": interval,
             "preview": preview,
             "free": FREE,
-            "period_end": _period_end(connection.tenant),
+            "period_end": _period_end(connection.tenant) if plan.is_free else None,
         },
     )
 
 
 def _period_end(tenant):
-    return billing_state_get(tenant=tenant, now=timezone.now()).entitlement.period_end
+    return entitlement_get(tenant=tenant).period_end
 
 
 def _ended_message(period_end) -> str:
@@ -193,15 +199,15 @@ def cancel(request):
         entitlement = services.subscription_cancel_at_period_end(tenant=tenant)
         messages.success(request, _ended_message(entitlement.period_end))
         return redirect("billing:overview")
-    state = billing_state_get(tenant=tenant, now=timezone.now())
-    if state.entitlement.status not in LIVE_STATUSES or state.entitlement.cancel_at_period_end:
+    entitlement = entitlement_get(tenant=tenant)
+    if entitlement.status not in LIVE_STATUSES or entitlement.cancel_at_period_end:
         return redirect("billing:overview")
     return render(
         request,
         "billing/cancel.html",
         {
-            "plan": plan_by_code(state.entitlement.subscribed_plan),
-            "period_end": state.entitlement.period_end,
+            "plan": plan_by_code(entitlement.subscribed_plan),
+            "period_end": entitlement.period_end,
             "free": FREE,
         },
     )
