@@ -55,14 +55,17 @@ class SafeStripeModelAdmin:
         # Invoices list `paid`, a key the current API replaced by `status`; amounts are shown
         # as money (Stripe keeps them in minor units), which names the currency too.
         names = [name for name in super().get_list_display(request) if name != "paid"]
-        if any(name in MONEY_COLUMNS for name in names):
+        if any(name in MONEY_NAMES for name in names):
             names = [name for name in names if name != "currency"]
-        return [MONEY_COLUMNS.get(name, name) for name in names]
+        return names
 
 
 def _money_column(name: str):
+    """A ModelAdmin method shown instead of the model's `name` (in lists and on the change
+    page alike): Stripe's minor units as money."""
+
     @admin.display(description=pretty_name(name))
-    def shown(obj):
+    def shown(model_admin, obj):
         try:
             value = getattr(obj, name, None)
         except MOVED_KEYS:
@@ -76,11 +79,19 @@ def _money_column(name: str):
     return shown
 
 
-# Amount columns of dj-stripe's lists, shown through the one formatter.
-MONEY_COLUMNS = {
-    name: _money_column(name)
-    for name in ("amount", "amount_off", "amount_due", "amount_paid", "total", "net", "fee")
-}
+# Amounts of dj-stripe's models, shown through the one formatter.
+MONEY_NAMES = (
+    "amount",
+    "amount_off",
+    "amount_due",
+    "amount_paid",
+    "total",
+    "subtotal",
+    "net",
+    "fee",
+)
+for _name in MONEY_NAMES:
+    setattr(SafeStripeModelAdmin, _name, _money_column(_name))
 
 
 def _readable(obj, name: str) -> bool:

@@ -47,6 +47,12 @@ def test_stripe_invoice_list_in_the_admin_shows_amounts_as_money(superuser_clien
     body = body_of(superuser_client.get("/admin/djstripe/invoice/"))
     rows = body[body.index("<tbody>") : body.index("</tbody>")]
     assert "$49.00" in rows and "4900" not in rows
+    from djstripe.models import Invoice
+
+    invoice = Invoice.objects.get(id=paying_alpha["invoice"])
+    page = body_of(superuser_client.get(f"/admin/djstripe/invoice/{invoice.pk}/change/"))
+    total = page[page.index("field-total") :]
+    assert "$49.00" in total[: total.index("</div>", total.index("readonly"))]
 
 
 def test_the_staff_tenant_list_shows_revenue_as_money(superuser_client, tenant_a, paying_alpha):
