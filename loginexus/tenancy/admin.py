@@ -51,6 +51,7 @@ class StaffAction:
     form: type[forms.Form]
     run: Callable[[Tenant, dict[str, Any]], Any]
     done: Callable[[dict[str, Any]], str]
+    confirm: str  # the confirmation page's button
     shown: Callable[[Tenant], bool] = lambda tenant: True
 
 
@@ -61,6 +62,7 @@ STAFF_ACTIONS: dict[str, StaffAction] = {
         form=ConfirmForm,
         run=lambda tenant, data: tenant_resync(tenant=tenant),
         done=lambda data: gettext("Re-synced from Stripe."),
+        confirm=_("Yes, re-sync from Stripe"),
     ),
     "extend-grace": StaffAction(
         label=_("Extend grace"),
@@ -70,6 +72,7 @@ STAFF_ACTIONS: dict[str, StaffAction] = {
         done=lambda data: (
             gettext("Extended the grace period until %(until)s.") % {"until": moment(data["until"])}
         ),
+        confirm=_("Yes, extend grace"),
         shown=lambda tenant: entitlement_of(tenant).status == "past_due",
     ),
     "comp": StaffAction(
@@ -83,6 +86,7 @@ STAFF_ACTIONS: dict[str, StaffAction] = {
             gettext("Set complimentary plan %(plan)s until %(until)s.")
             % {"plan": plan_by_code(data["plan"]).name, "until": moment(data["until"])}
         ),
+        confirm=_("Yes, set the complimentary plan"),
     ),
     "end-comp": StaffAction(
         label=_("End complimentary plan"),
@@ -90,6 +94,7 @@ STAFF_ACTIONS: dict[str, StaffAction] = {
         form=ConfirmForm,
         run=lambda tenant, data: comp_plan_end(tenant=tenant),
         done=lambda data: gettext("Ended the complimentary plan."),
+        confirm=_("Yes, end the complimentary plan"),
         shown=lambda tenant: bool(entitlement_of(tenant).comp_plan),
     ),
     "suspend": StaffAction(
@@ -98,6 +103,7 @@ STAFF_ACTIONS: dict[str, StaffAction] = {
         form=SuspendForm,
         run=lambda tenant, data: tenant_suspend(tenant=tenant, reason=data["reason"]),
         done=lambda data: gettext("Suspended: %(reason)s") % {"reason": data["reason"]},
+        confirm=_("Yes, suspend"),
         shown=lambda tenant: not tenant.is_suspended,
     ),
     "unsuspend": StaffAction(
@@ -106,6 +112,7 @@ STAFF_ACTIONS: dict[str, StaffAction] = {
         form=ConfirmForm,
         run=lambda tenant, data: tenant_unsuspend(tenant=tenant),
         done=lambda data: gettext("Unsuspended."),
+        confirm=_("Yes, unsuspend"),
         shown=lambda tenant: tenant.is_suspended,
     ),
 }
@@ -350,6 +357,7 @@ class TenantAdmin(admin.ModelAdmin):
             "title": gettext("%(action)s: %(tenant)s")
             % {"action": staff_action.label, "tenant": tenant.name},
             "action_label": staff_action.label,
+            "confirm_label": staff_action.confirm,
             "form": form,
             "change_url": change_url,
             "entitlement": entitlement_of(tenant),

@@ -156,7 +156,7 @@ def test_resync_reads_what_stripe_has_after_missed_events(
     client = staff_client(public_client, "tenancy.resync_tenant")
 
     confirm = client.get(action_url(tenant_a, "resync"))
-    assert confirm.status_code == 200 and "Yes, re-sync from stripe" in confirm.content.decode()
+    assert confirm.status_code == 200 and "Yes, re-sync from Stripe" in confirm.content.decode()
     assert not Entitlement.objects.filter(tenant=tenant_a).exists()  # nothing ran yet
 
     response = client.post(action_url(tenant_a, "resync"))
