@@ -211,8 +211,8 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    # Seven short columns fit 1,366 px: plan and status share one, usage and dates one each.
-    list_display = ("slug", "name", "plan_in_force", "period_end", "usage", "mrr", "created")
+    # Seven short columns fit 1,366 px: name and site share one, plan and status one, usage one.
+    list_display = ("slug", "workspace", "plan_in_force", "period_end", "usage", "mrr", "created")
     list_filter = (
         PlanFilter, StatusFilter, PastDueFilter, NearLimitFilter, ("created_at", CreatedFilter),
     )  # fmt: skip
@@ -251,6 +251,16 @@ class TenantAdmin(admin.ModelAdmin):
     def open_link(self, tenant: Tenant):
         url = tenant_url(tenant=tenant)
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    @admin.display(description=_("Workspace"), ordering="name")
+    def workspace(self, tenant: Tenant):
+        url = tenant_url(tenant=tenant)
+        return format_html(
+            '{}<br><small><a href="{}" target="_blank" rel="noopener">{}</a></small>',
+            tenant.name,
+            url,
+            url.removeprefix("http://").removeprefix("https://").rstrip("/"),
+        )
 
     @admin.display(description=_("Plan and status"))
     def plan_in_force(self, tenant: Tenant) -> str:
