@@ -3,6 +3,7 @@ portal and invoices. Every answer is built from our own tables; only the writes 
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -39,7 +40,7 @@ class BillingStateSerializer(serializers.Serializer):
     grace_until = serializers.DateTimeField(allow_null=True)
     cancel_at_period_end = serializers.BooleanField()
     comp_until = serializers.DateTimeField(
-        allow_null=True, help_text="Set while the plan is complimentary (given by LogiNexus)."
+        allow_null=True, help_text=_("Set while the plan is complimentary (given by LogiNexus).")
     )
     usage = serializers.DictField(child=UsageSerializer())
 
@@ -196,8 +197,8 @@ class InvoiceSerializer(serializers.Serializer):
     id = serializers.CharField()
     number = serializers.CharField(allow_null=True)
     created = serializers.DateTimeField()
-    amount_due = serializers.IntegerField(help_text="Minor units (cents)")
-    amount_paid = serializers.IntegerField(help_text="Minor units (cents)")
+    amount_due = serializers.IntegerField(help_text=_("Minor units (cents)"))
+    amount_paid = serializers.IntegerField(help_text=_("Minor units (cents)"))
     currency = serializers.CharField()
     status = serializers.CharField(allow_null=True)
     hosted_invoice_url = serializers.URLField(allow_null=True)

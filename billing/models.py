@@ -4,21 +4,36 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from djstripe.models import WebhookEventTrigger
 
 from billing.plans import FREE, PAID_PLANS, PLAN_CHOICES, Interval, Plan, Resource, plan_by_code
 
 
 class SubscriptionStatus(models.TextChoices):
-    NONE = "none", "No subscription"
-    INCOMPLETE = "incomplete", "Incomplete"
-    INCOMPLETE_EXPIRED = "incomplete_expired", "Incomplete, expired"
-    TRIALING = "trialing", "Trialing"
-    ACTIVE = "active", "Active"
-    PAST_DUE = "past_due", "Past due"
-    CANCELED = "canceled", "Canceled"
-    UNPAID = "unpaid", "Unpaid"
-    PAUSED = "paused", "Paused"
+    NONE = "none", _("No subscription")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    INCOMPLETE_EXPIRED = "incomplete_expired", _("Incomplete, expired")
+    TRIALING = "trialing", _("Trialing")
+    ACTIVE = "active", _("Active")
+    PAST_DUE = "past_due", _("Past due")
+    CANCELED = "canceled", _("Canceled")
+    UNPAID = "unpaid", _("Unpaid")
+    PAUSED = "paused", _("Paused")
+
+
+class InvoiceStatus(models.TextChoices):
+    """A Stripe invoice's status, as people read it (Stripe's values are lowercase codes)."""
+
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    PAID = "paid", _("Paid")
+    UNCOLLECTIBLE = "uncollectible", _("Uncollectible")
+    VOID = "void", _("Void")
+
+    @classmethod
+    def label_of(cls, value: str | None) -> str:
+        return cls(value).label if value in cls.values else (value or "")
 
 
 # Statuses of a subscription that still holds the tenant: a second one must not be started.
@@ -184,7 +199,8 @@ class StripeWebhook(WebhookEventTrigger):
 
     class Meta:
         proxy = True
-        verbose_name = "Stripe webhook"
+        verbose_name = _("Stripe webhook")
+        verbose_name_plural = _("Stripe webhooks")
         permissions = [("reprocess_stripewebhook", "Can reprocess a Stripe webhook")]
 
 

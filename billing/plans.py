@@ -4,6 +4,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from loginexus.i18n.formatting import number
+
 
 class Resource(StrEnum):
     SHIPMENTS = "shipments"
@@ -23,7 +29,7 @@ PERIODIC_RESOURCES = (Resource.SHIPMENTS, Resource.ESCROWS)
 @dataclass(frozen=True)
 class Plan:
     code: str
-    name: str
+    name: str | Promise  # translated lazily: read it where a language is active
     prices: dict[Interval, Decimal]  # USD per interval; empty for the free plan
     limits: dict[Resource, int | None]  # None: unlimited
     rank: int  # orders plans from cheapest to dearest
@@ -41,27 +47,31 @@ class Plan:
     def price_cents(self, interval: Interval) -> int:
         return int(self.price(interval) * 100)
 
+    def allowances(self) -> list[str]:
+        """What the plan allows, a line per resource, in the active language."""
+        return [plan_allowance(resource, limit) for resource, limit in self.limits.items()]
+
     def lookup_key(self, interval: Interval) -> str:
         return f"{self.code}_{interval}ly"
 
 
 FREE = Plan(
     code="free",
-    name="Free",
+    name=_("Free"),
     prices={},
     limits={Resource.SHIPMENTS: 50, Resource.ESCROWS: 5, Resource.USERS: 3},
     rank=0,
 )
 PRO = Plan(
     code="pro",
-    name="Pro",
+    name=_("Pro"),
     prices={Interval.MONTH: Decimal("49"), Interval.YEAR: Decimal("490")},
     limits={Resource.SHIPMENTS: 2000, Resource.ESCROWS: 200, Resource.USERS: 25},
     rank=1,
 )
 ENTERPRISE = Plan(
     code="enterprise",
-    name="Enterprise",
+    name=_("Enterprise"),
     prices={Interval.MONTH: Decimal("199"), Interval.YEAR: Decimal("1990")},
     limits={Resource.SHIPMENTS: None, Resource.ESCROWS: None, Resource.USERS: None},
     rank=2,
@@ -71,6 +81,38 @@ PLANS: dict[str, Plan] = {plan.code: plan for plan in (FREE, PRO, ENTERPRISE)}
 PAID_PLANS = tuple(plan for plan in PLANS.values() if not plan.is_free)
 PLAN_CHOICES = [(plan.code, plan.name) for plan in PLANS.values()]
 CURRENCY = "usd"
+
+
+# What each resource is called on its own (a column, a bar's label) and in a sentence after a
+# count ("4 of 5 escrows"); plans allow more than one of each, so the plural reads right.
+RESOURCE_LABELS = {
+    Resource.SHIPMENTS: _("Shipments"),
+    Resource.ESCROWS: _("Escrows"),
+    Resource.USERS: _("Users"),
+}
+RESOURCE_NOUNS = {
+    Resource.SHIPMENTS: _("shipments"),
+    Resource.ESCROWS: _("escrows"),
+    Resource.USERS: _("users"),
+}
+
+
+def plan_allowance(resource: Resource, limit: int | None) -> str:
+    """One line of a plan's card: "2,000 shipments a period", "25 users", "Unlimited escrows"."""
+    if limit is None:
+        return {
+            Resource.SHIPMENTS: gettext("Unlimited shipments"),
+            Resource.ESCROWS: gettext("Unlimited escrows"),
+            Resource.USERS: gettext("Unlimited users"),
+        }[resource]
+    count = {"count": number(limit)}
+    if resource == Resource.SHIPMENTS:
+        text = ngettext("%(count)s shipment a period", "%(count)s shipments a period", limit)
+    elif resource == Resource.ESCROWS:
+        text = ngettext("%(count)s escrow a period", "%(count)s escrows a period", limit)
+    else:
+        text = ngettext("%(count)s user", "%(count)s users", limit)
+    return text % count
 
 
 def plan_by_code(code: str) -> Plan:

@@ -18,7 +18,14 @@ from django_tenants.utils import schema_context
 from djstripe.models import Customer, Invoice, Price, Subscription, WebhookEventTrigger
 
 from billing.models import LIVE_STATUSES, Entitlement, UsageCounter
-from billing.plans import PERIODIC_RESOURCES, Interval, Plan, Resource
+from billing.plans import (
+    PERIODIC_RESOURCES,
+    RESOURCE_LABELS,
+    RESOURCE_NOUNS,
+    Interval,
+    Plan,
+    Resource,
+)
 from billing.stripe.subscriptions import SubscriptionFacts
 from loginexus.tenancy.models import Tenant
 
@@ -27,6 +34,7 @@ from loginexus.tenancy.models import Tenant
 class Usage:
     used: int
     limit: int | None
+    resets_at: datetime | None = None  # the period's end; seats do not reset
 
     @property
     def percent(self) -> int:
@@ -97,23 +105,46 @@ def seats_used(*, tenant: Tenant) -> int:
 
 def usage_get(*, tenant: Tenant, entitlement: Entitlement, now: datetime) -> dict[Resource, Usage]:
     plan = entitlement.effective_plan(now)
-    period_start, _ = usage_period(entitlement=entitlement, now=now)
+    period_start, period_end = usage_period(entitlement=entitlement, now=now)
     counted = dict(
         UsageCounter.objects.filter(
             tenant=tenant, period_start=period_start, resource__in=PERIODIC_RESOURCES
         ).values_list("resource", "used")
     )
     usage = {
-        resource: Usage(used=counted.get(resource, 0), limit=plan.limit(resource))
+        resource: Usage(
+            used=counted.get(resource, 0), limit=plan.limit(resource), resets_at=period_end
+        )
         for resource in PERIODIC_RESOURCES
     }
     usage[Resource.USERS] = Usage(used=seats_used(tenant=tenant), limit=plan.limit(Resource.USERS))
     return usage
 
 
-def usage_warnings(*, usage: dict[Resource, Usage]) -> list[tuple[str, Usage]]:
+@dataclass(frozen=True)
+class UsageWarning:
+    resource: Resource
+    usage: Usage
+
+    @property
+    def label(self) -> str:
+        return RESOURCE_LABELS[self.resource]
+
+    @property
+    def noun(self) -> str:
+        return RESOURCE_NOUNS[self.resource]
+
+
+def usage_warnings(*, usage: dict[Resource, Usage]) -> list[UsageWarning]:
     """The resources at 80 % or more of their limit, for the warnings on the pages."""
-    return [(str(resource), u) for resource, u in usage.items() if u.limit and u.percent >= 80]
+    return [
+        UsageWarning(resource, u) for resource, u in usage.items() if u.limit and u.percent >= 80
+    ]
+
+
+def usage_rows(*, usage: dict[Resource, Usage]) -> list[tuple[str, Usage]]:
+    """Each resource's label and usage, for the usage bars and tables."""
+    return [(RESOURCE_LABELS[resource], u) for resource, u in usage.items()]
 
 
 def billing_state_get(*, tenant: Tenant, now: datetime) -> BillingState:

@@ -11,13 +11,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tenants.utils import schema_context
 from djstripe.models import Customer, Invoice, Subscription
 from djstripe.settings import djstripe_settings
 
 from billing.exceptions import NoSubscription, NotPastDue, PlanNotAvailable, SubscriptionExists
 from billing.models import LIVE_STATUSES, Entitlement, SubscriptionStatus
-from billing.plans import FREE, Interval, Plan, Resource
+from billing.plans import FREE, RESOURCE_NOUNS, Interval, Plan, Resource
 from billing.selectors import (
     customer_get,
     entitlement_get,
@@ -165,7 +166,8 @@ def _price_id(plan: Plan, interval: Interval) -> str:
     price = price_get(plan=plan, interval=interval)
     if price is None:
         raise PlanNotAvailable(
-            f"The {plan.name} plan is not available yet. Please try again later."
+            gettext("The %(plan)s plan is not available yet. Please try again later.")
+            % {"plan": plan.name}
         )
     return price.id
 
@@ -175,11 +177,11 @@ def checkout_start(
 ) -> tuple[str, str]:
     """Open a Stripe Checkout session for a tenant with no live subscription: (url, session id)."""
     if plan.is_free:
-        raise NoSubscription("The Free plan needs no checkout.")
+        raise NoSubscription(gettext("The Free plan needs no checkout."))
     current = subscription_facts_get(tenant=tenant)
     if current and current.status in LIVE_STATUSES:
         raise SubscriptionExists(
-            "This workspace already has a subscription; change its plan instead.",
+            gettext("This workspace already has a subscription; change its plan instead."),
             extra={"change_plan_url": "/billing/pricing/"},
         )
     price_id = _price_id(plan, interval)
@@ -210,7 +212,9 @@ def _audited(tenant: Tenant, action: str, **changes) -> None:
 def _live_subscription(tenant: Tenant) -> SubscriptionFacts:
     facts = subscription_facts_get(tenant=tenant)
     if facts is None or facts.status not in LIVE_STATUSES:
-        raise NoSubscription("This workspace has no subscription to change; choose a plan first.")
+        raise NoSubscription(
+            gettext("This workspace has no subscription to change; choose a plan first.")
+        )
     return facts
 
 
@@ -302,9 +306,11 @@ def grace_extend(*, tenant: Tenant, until: datetime) -> Entitlement:
     grace ends now); later recomputations keep the extension."""
     entitlement = Entitlement.objects.select_for_update().filter(tenant=tenant).first()
     if entitlement is None or entitlement.status != SubscriptionStatus.PAST_DUE:
-        raise NotPastDue("Only a tenant whose subscription is past due has a grace period.")
+        raise NotPastDue(
+            gettext("Only a tenant whose subscription is past due has a grace period.")
+        )
     if until <= max(timezone.now(), entitlement.grace_until or timezone.now()):
-        raise ValidationError({"until": ["Choose a time after the current end of grace."]})
+        raise ValidationError({"until": [gettext("Choose a time after the current end of grace.")]})
     entitlement.grace_extended_until = entitlement.grace_until = until
     entitlement.save()
     return entitlement
@@ -315,9 +321,9 @@ def comp_plan_grant(*, tenant: Tenant, plan: Plan, until: datetime) -> Entitleme
     """Staff: the tenant gets `plan` free of charge until `until`, with no Stripe subscription.
     A better plan the tenant pays for still wins; the pages say "comp" while it applies."""
     if plan.is_free:
-        raise ValidationError({"plan": ["A complimentary plan is a paid plan."]})
+        raise ValidationError({"plan": [gettext("A complimentary plan is a paid plan.")]})
     if until <= timezone.now():
-        raise ValidationError({"until": ["Choose a time in the future."]})
+        raise ValidationError({"until": [gettext("Choose a time in the future.")]})
     entitlement, _ = Entitlement.objects.select_for_update().get_or_create(tenant=tenant)
     entitlement.comp_plan, entitlement.comp_until = plan.code, until
     entitlement.full_clean(exclude=["tenant"], validate_unique=False)
@@ -348,6 +354,7 @@ def usage_warning_send(*, tenant: Tenant, resource: Resource, threshold: int) ->
         tenant=tenant,
         context={
             "resource": str(resource),
+            "noun": RESOURCE_NOUNS[resource],
             "threshold": threshold,
             "usage": usage,
             "plan": entitlement.effective_plan(now),

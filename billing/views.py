@@ -9,18 +9,26 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 from djstripe.models import WebhookEndpoint
 
 from billing import services
 from billing.models import LIVE_STATUSES, SubscriptionStatus
-from billing.plans import PLANS, Interval, plan_by_code
-from billing.selectors import billing_state_get, invoices_list, usage_warnings
+from billing.plans import CURRENCY, FREE, PLANS, Interval, plan_by_code
+from billing.selectors import (
+    billing_state_get,
+    entitlement_get,
+    invoices_list,
+    usage_rows,
+    usage_warnings,
+)
 from billing.stripe.webhooks import webhook_delivery_check, webhook_trigger_record
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.clients import client_address
+from loginexus.i18n.formatting import day_long
 from loginexus.tenancy.selectors import tenant_url
 
 logger = logging.getLogger(__name__)
@@ -54,7 +62,14 @@ def plan_cards(
             action = "checkout" if not plan.is_free else "none"
         else:
             action = "change"
-        cards.append({"plan": plan, "price": plan.price(interval), "action": action})
+        cards.append(
+            {
+                "plan": plan,
+                "price": plan.price_cents(interval),
+                "currency": CURRENCY,
+                "action": action,
+            }
+        )
     return cards
 
 
@@ -77,7 +92,7 @@ def billing_overview(request):
         "billing/overview.html",
         {
             "state": state,
-            "usage": [(str(resource), usage) for resource, usage in state.usage.items()],
+            "usage": usage_rows(usage=state.usage),
             "usage_warnings": usage_warnings(usage=state.usage),
             "invoices": invoices_list(tenant=tenant)[:12],
             "has_live_subscription": state.entitlement.status in LIVE_STATUSES,
@@ -110,7 +125,7 @@ def pricing(request):
 def checkout(request):
     plan, interval = _chosen_plan(request)
     if plan is None or plan.is_free:
-        messages.error(request, "Choose a paid plan.")
+        messages.error(request, _("Choose a paid plan."))
         return redirect("billing:pricing")
     base = tenant_url(tenant=connection.tenant)
     url, _session_id = services.checkout_start(
@@ -128,14 +143,20 @@ def change_plan(request):
     """GET shows what the change costs now (Stripe's proration preview); POST confirms it."""
     plan, interval = _chosen_plan(request)
     if plan is None:
-        messages.error(request, "Choose a plan.")
+        messages.error(request, _("Choose a plan."))
         return redirect("billing:pricing")
     if request.method == "POST":
         services.plan_change(tenant=connection.tenant, plan=plan, interval=interval)
         if plan.is_free:
-            messages.success(request, "Your subscription ends at the end of this period.")
+            messages.success(request, _ended_message(_period_end(connection.tenant)))
+        elif interval == Interval.YEAR:
+            messages.success(
+                request, _("You are now on %(plan)s, billed yearly.") % {"plan": plan.name}
+            )
         else:
-            messages.success(request, f"You are now on {plan.name}, billed {interval.value}ly.")
+            messages.success(
+                request, _("You are now on %(plan)s, billed monthly.") % {"plan": plan.name}
+            )
         return redirect("billing:overview")
     preview = None
     if not plan.is_free:
@@ -145,23 +166,58 @@ def change_plan(request):
     return render(
         request,
         "billing/change_plan.html",
-        {"plan": plan, "interval": interval, "preview": preview},
+        {
+            "plan": plan,
+            "interval": interval,
+            "preview": preview,
+            "free": FREE,
+            "period_end": _period_end(connection.tenant) if plan.is_free else None,
+        },
     )
 
 
+def _period_end(tenant):
+    return entitlement_get(tenant=tenant).period_end
+
+
+def _ended_message(period_end) -> str:
+    if period_end is None:
+        return _("Your subscription ends at the end of this period.")
+    return _(
+        "Your subscription ends on %(day)s; until then nothing changes. Changed your mind? "
+        "Resume it below."
+    ) % {"day": day_long(period_end)}
+
+
 @tenant_admin_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request):
-    services.subscription_cancel_at_period_end(tenant=connection.tenant)
-    messages.success(request, "Your subscription will end at the end of this period.")
-    return redirect("billing:overview")
+    """GET says what cancelling does (the plan until the period's end, then Free's limits);
+    POST cancels at the period's end. Resuming undoes it until then."""
+    tenant = connection.tenant
+    if request.method == "POST":
+        entitlement = services.subscription_cancel_at_period_end(tenant=tenant)
+        messages.success(request, _ended_message(entitlement.period_end))
+        return redirect("billing:overview")
+    entitlement = entitlement_get(tenant=tenant)
+    if entitlement.status not in LIVE_STATUSES or entitlement.cancel_at_period_end:
+        return redirect("billing:overview")
+    return render(
+        request,
+        "billing/cancel.html",
+        {
+            "plan": plan_by_code(entitlement.subscribed_plan),
+            "period_end": entitlement.period_end,
+            "free": FREE,
+        },
+    )
 
 
 @tenant_admin_required
 @require_POST
 def resume(request):
     services.subscription_resume(tenant=connection.tenant)
-    messages.success(request, "Your subscription continues.")
+    messages.success(request, _("Your subscription continues."))
     return redirect("billing:overview")
 
 
@@ -175,7 +231,7 @@ def portal(request):
 @tenant_admin_required
 @require_GET
 def success(request):
-    return render(request, "billing/success.html")
+    return render(request, "billing/success.html", {"plans": PLANS.values()})
 
 
 @tenant_admin_required
@@ -219,7 +275,10 @@ def stripe_webhook(request, endpoint_uuid):
                 "Stripe webhook refusals throttled: address=%s", client_address(request) or "-"
             )
             answer = JsonResponse(
-                {"detail": "Too many refused webhooks from this address.", "code": "rate_limited"},
+                {
+                    "detail": _("Too many refused webhooks from this address."),
+                    "code": "rate_limited",
+                },
                 status=429,
             )
             answer["Retry-After"] = str(retry_after)
@@ -227,6 +286,6 @@ def stripe_webhook(request, endpoint_uuid):
     webhook_trigger_record(delivery=delivery, remote_ip=client_address(request))
     if not delivery.valid:
         return JsonResponse(
-            {"detail": "Invalid signature or payload.", "code": "invalid_webhook"}, status=400
+            {"detail": _("Invalid signature or payload."), "code": "invalid_webhook"}, status=400
         )
     return JsonResponse({"received": True})

@@ -15,12 +15,16 @@ from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from djstripe.models import WebhookEventTrigger
 
 from billing.models import StripeWebhook
 from billing.selectors import webhook_summary, webhook_tenants
+from billing.staff import admin_home
 from billing.staff.stripe_admin import ReadOnlyAdminMixin  # with dj-stripe's own screens, made safe
 from billing.stripe.webhooks import webhook_body_truncation, webhook_trigger_reprocess
+from loginexus.i18n.formatting import number
 from loginexus.tenancy.models import Tenant
 
 REPROCESS_PERMISSION = "billing.reprocess_stripewebhook"
@@ -32,13 +36,15 @@ if admin.site.is_registered(WebhookEventTrigger):
 
 FAILED = Q(valid=True, processed=False) & ~Q(exception="")
 
+admin_home.install()
+
 
 class FailedFilter(admin.SimpleListFilter):
-    title = "failed"
+    title = _("failed")
     parameter_name = "failed"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Failed"), ("no", "Not failed")]
+        return [("yes", _("Failed")), ("no", _("Not failed"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -66,19 +72,18 @@ class StripeWebhookChangeList(ChangeList):
 @admin.register(StripeWebhook)
 class StripeWebhookAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
-        "created", "remote_ip", "event_type", "event_id_shown", "valid", "processed",
-        "failed", "error", "tenant_link",
+        "created", "status", "event_type", "event_id_shown", "tenant_link", "error", "remote_ip",
     )  # fmt: skip
     list_display_links = ("created",)
     list_filter = ("valid", "processed", FailedFilter)
     list_select_related = ("event",)
     search_fields = ("=event__id", "body__contains", "exception")
-    search_help_text = "An event id (evt_…), an object id in the body, or words of the error."
+    search_help_text = _("An event id (evt_…), an object id in the body, or words of the error.")
     ordering = ("-created",)
     list_per_page = 50
     actions = ("reprocess",)
     fields = readonly_fields = (
-        "created", "updated", "remote_ip", "valid", "processed", "failed", "event_type",
+        "created", "updated", "remote_ip", "status", "event_type",
         "event_id_shown", "event", "tenant_link", "webhook_endpoint", "djstripe_version",
         "exception", "traceback_shown", "body_shown", "headers_shown",
     )  # fmt: skip
@@ -110,23 +115,30 @@ class StripeWebhookAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     # Columns and fields.
 
-    @admin.display(description="Event type")
+    @admin.display(description=_("Event type"))
     def event_type(self, trigger) -> str:
         return trigger.summary.event_type
 
-    @admin.display(description="Event id")
+    @admin.display(description=_("Event id"))
     def event_id_shown(self, trigger) -> str:
         return trigger.summary.event_id
 
-    @admin.display(description="Failed", boolean=True, ordering="is_failed")
-    def failed(self, trigger) -> bool:
-        return trigger.is_failed
+    @admin.display(description=_("Status"), ordering="is_failed")
+    def status(self, trigger) -> str:
+        """In words, so a healthy row reads as one (a "Failed" column of ✖ marks did not)."""
+        if not trigger.valid:
+            return gettext("Refused: bad signature or not an event")
+        if trigger.processed:
+            return gettext("Processed")
+        if trigger.is_failed:
+            return gettext("Failed")
+        return gettext("Waiting to be processed")
 
-    @admin.display(description="Error", ordering="exception")
+    @admin.display(description=_("Error"), ordering="exception")
     def error(self, trigger) -> str:
         return truncatechars(trigger.exception, 60)
 
-    @admin.display(description="Tenant")
+    @admin.display(description=_("Tenant"))
     def tenant_link(self, trigger) -> str:
         tenant: Tenant | None = trigger.tenant
         if tenant is None:
@@ -134,34 +146,32 @@ class StripeWebhookAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         url = reverse("admin:tenancy_tenant_change", args=[tenant.pk])
         return format_html('<a href="{}">{}</a>', url, tenant.slug)
 
-    @admin.display(description="Traceback")
+    @admin.display(description=_("Traceback"))
     def traceback_shown(self, trigger) -> str:
         return format_html("<pre>{}</pre>", trigger.traceback) if trigger.traceback else ""
 
-    @admin.display(description="Body")
+    @admin.display(description=_("Body"))
     def body_shown(self, trigger) -> str:
         kept, received_bytes = webhook_body_truncation(trigger.body)
         if received_bytes is not None:
-            return format_html(
-                "<p><strong>Refused and shortened: {} bytes were received; the first {} "
-                "characters are kept.</strong></p><pre>{}</pre>",
-                f"{received_bytes:,}",
-                f"{len(kept):,}",
-                kept,
-            )
+            note = gettext(
+                "Refused and shortened: %(received)s bytes were received; the first %(kept)s "
+                "characters are kept."
+            ) % {"received": number(received_bytes), "kept": number(len(kept))}
+            return format_html("<p><strong>{}</strong></p><pre>{}</pre>", note, kept)
         try:
             body = json.dumps(json.loads(kept), indent=2)
         except (ValueError, RecursionError):
             body = kept
         return format_html("<pre>{}</pre>", body)
 
-    @admin.display(description="Headers")
+    @admin.display(description=_("Headers"))
     def headers_shown(self, trigger) -> str:
         return format_html("<pre>{}</pre>", json.dumps(trigger.headers, indent=2, default=str))
 
     # Reprocessing: the list's action and the detail page's button, both confirmed first.
 
-    @admin.action(description="Reprocess selected Stripe webhooks", permissions=["reprocess"])
+    @admin.action(description=_("Reprocess selected Stripe webhooks"), permissions=["reprocess"])
     def reprocess(self, request, queryset):
         triggers = list(queryset.order_by("pk"))
         if request.POST.get("post") == "yes":
@@ -219,7 +229,7 @@ class StripeWebhookAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Are you sure?",
+            "title": gettext("Are you sure?"),
             "triggers": triggers,
             "hidden": hidden,
             "back_url": back_url,
@@ -234,29 +244,32 @@ class StripeWebhookAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             if trigger.pk in outcome.queued:
                 self.log_change(request, trigger, REPROCESS_LOG_MESSAGE)
         if outcome.queued:
-            self.message_user(
-                request,
-                f"Queued {_count(outcome.queued)} for reprocessing: {_ids(outcome.queued)}.",
-                messages.SUCCESS,
+            message = ngettext(
+                "Queued %(count)s webhook for reprocessing: %(ids)s.",
+                "Queued %(count)s webhooks for reprocessing: %(ids)s.",
+                len(outcome.queued),
             )
+            self.message_user(request, message % _counted(outcome.queued), messages.SUCCESS)
         if outcome.already_processed:
+            message = ngettext(
+                "Skipped %(count)s webhook already processed: %(ids)s.",
+                "Skipped %(count)s webhooks already processed: %(ids)s.",
+                len(outcome.already_processed),
+            )
             self.message_user(
-                request,
-                f"Skipped {_count(outcome.already_processed)} already processed: "
-                f"{_ids(outcome.already_processed)}.",
-                messages.WARNING,
+                request, message % _counted(outcome.already_processed), messages.WARNING
             )
         if outcome.invalid:
-            self.message_user(
-                request,
-                f"Skipped {_count(outcome.invalid)} not valid (bad signature or not an event): "
-                f"{_ids(outcome.invalid)}.",
-                messages.WARNING,
+            message = ngettext(
+                "Skipped %(count)s webhook not valid (bad signature or not an event): %(ids)s.",
+                "Skipped %(count)s webhooks not valid (bad signature or not an event): %(ids)s.",
+                len(outcome.invalid),
             )
+            self.message_user(request, message % _counted(outcome.invalid), messages.WARNING)
 
 
-def _count(trigger_ids: list[int]) -> str:
-    return "1 webhook" if len(trigger_ids) == 1 else f"{len(trigger_ids)} webhooks"
+def _counted(trigger_ids: list[int]) -> dict[str, str]:
+    return {"count": number(len(trigger_ids)), "ids": _ids(trigger_ids)}
 
 
 def _ids(trigger_ids: list[int]) -> str:

@@ -5,14 +5,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from babel.dates import format_date
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django_tenants.utils import get_public_schema_name
 from djstripe.models import Subscription
 
 from billing.models import REVENUE_STATUSES, Entitlement, SubscriptionStatus
 from billing.plans import FREE, PLANS
 from billing.stripe.subscriptions import subscription_ended_at
+from loginexus.i18n.formatting import locale_name
 from loginexus.tenancy.models import Tenant
 
 MONTHS_SHOWN = 12
@@ -41,13 +45,15 @@ class Revenue:
 class PlanTenants:
     """The tenants whose plan in force is `plan_name`, on a complimentary plan or not."""
 
-    plan_name: str
+    plan_name: str | Promise
     comp: bool
     tenants: int
 
     @property
     def label(self) -> str:
-        return f"{self.plan_name} (comp)" if self.comp else self.plan_name
+        return (
+            gettext("%(plan)s (comp)") % {"plan": self.plan_name} if self.comp else self.plan_name
+        )
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class MonthMovement:
 
     @property
     def label(self) -> str:
-        return self.month.strftime("%b %Y")
+        return format_date(self.month, "MMM yyyy", locale=locale_name())
 
 
 @dataclass(frozen=True)

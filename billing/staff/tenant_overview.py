@@ -74,6 +74,7 @@ def standings(*, tenants: Iterable[Tenant], now: datetime) -> dict[int, TenantSt
             resource: Usage(
                 used=counters.get((tenant.pk, str(resource), start), 0),
                 limit=plan.limit(resource),
+                resets_at=end,
             )
             for resource in PERIODIC_RESOURCES
         }

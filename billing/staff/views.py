@@ -5,7 +5,9 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from billing.plans import CURRENCY
 from billing.staff.charts import Series, bar_chart, column_chart
 from billing.staff.metrics import platform_metrics
 
@@ -15,18 +17,19 @@ def _platform_metrics(request: HttpRequest) -> HttpResponse:
     months = [movement.label for movement in metrics.months]
     context = {
         **admin.site.each_context(request),
-        "title": "Platform metrics",
+        "title": gettext("Platform metrics"),
+        "currency": CURRENCY,
         "metrics": metrics,
         "movements_chart": column_chart(
-            title="New and churned tenants per month",
+            title=gettext("New and churned tenants per month"),
             categories=months,
             series=[
-                Series("New", [movement.new for movement in metrics.months]),
-                Series("Churned", [movement.churned for movement in metrics.months]),
+                Series(gettext("New"), [movement.new for movement in metrics.months]),
+                Series(gettext("Churned"), [movement.churned for movement in metrics.months]),
             ],
         ),
         "plans_chart": bar_chart(
-            title="Tenants per plan",
+            title=gettext("Tenants per plan"),
             bars=[(bucket.label, bucket.tenants) for bucket in metrics.tenants_per_plan],
         ),
     }

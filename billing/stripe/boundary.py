@@ -13,6 +13,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 
 from billing.exceptions import (
     PaymentDeclined,
@@ -24,7 +25,9 @@ from billing.stripe import pacing
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE = "Payments are unavailable right now; nothing was changed. Please try again shortly."
+UNAVAILABLE = gettext_lazy(
+    "Payments are unavailable right now; nothing was changed. Please try again shortly."
+)
 
 # Work no user waits for (webhook processing, reconciliation) calls Stripe inside this: paced to
 # its share of Stripe's rate limit, patient with Stripe's 429s.
@@ -43,13 +46,15 @@ def stripe_errors() -> Iterator[None]:
     try:
         yield
     except stripe.CardError as error:
-        raise PaymentDeclined(error.user_message or "The card was declined.") from error
+        raise PaymentDeclined(error.user_message or gettext("The card was declined.")) from error
     except stripe.InvalidRequestError as error:
         logger.warning("Stripe refused a request: %s", error)
-        raise StripeRequestRejected(error.user_message or "Stripe refused the request.") from error
+        raise StripeRequestRejected(
+            error.user_message or gettext("Stripe refused the request.")
+        ) from error
     except stripe.StripeError as error:
         logger.warning("Stripe is unavailable: %r", error)
-        raise StripeUnavailable(UNAVAILABLE) from error
+        raise StripeUnavailable(str(UNAVAILABLE)) from error
 
 
 def synced(model, stripe_object):

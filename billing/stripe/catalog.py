@@ -6,6 +6,7 @@ Both are idempotent: run them on every deploy (`manage.py billing_sync_plans`).
 import uuid
 
 from django.urls import reverse
+from django.utils import translation
 from djstripe.models import Price, Product, WebhookEndpoint
 
 from billing.plans import CURRENCY, PAID_PLANS, Interval
@@ -32,6 +33,7 @@ WEBHOOK_EVENTS = [
 ]
 
 
+@translation.override("en")  # Stripe's product names stay the same whoever runs the sync
 def plans_sync() -> list[Price]:
     """Create or update a product per paid plan and its monthly and yearly prices in Stripe,
     then sync them into dj-stripe. A price whose amount changed is replaced (Stripe prices are

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from babel.dates import format_date
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -14,10 +15,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import SubscriptionStatus
-from billing.plans import PLANS, Resource, plan_by_code
+from billing.plans import CURRENCY, PLANS, RESOURCE_LABELS, Resource, plan_by_code
+from billing.selectors import usage_rows
 from billing.services import comp_plan_end, comp_plan_grant, grace_extend, tenant_resync
 from billing.staff.tenant_overview import (
     entitlement_of,
@@ -30,6 +35,7 @@ from billing.staff.tenant_overview import (
 )
 from loginexus.audit.selectors import audit_latest
 from loginexus.exceptions import ApplicationError
+from loginexus.i18n.formatting import day, locale_name, moment, money, number
 from loginexus.tenancy.forms import CompPlanForm, ConfirmForm, GraceExtendForm, SuspendForm
 from loginexus.tenancy.models import Domain, Tenant
 from loginexus.tenancy.selectors import tenant_url
@@ -45,59 +51,68 @@ class StaffAction:
     form: type[forms.Form]
     run: Callable[[Tenant, dict[str, Any]], Any]
     done: Callable[[dict[str, Any]], str]
+    confirm: str  # the confirmation page's button
     shown: Callable[[Tenant], bool] = lambda tenant: True
 
 
 STAFF_ACTIONS: dict[str, StaffAction] = {
     "resync": StaffAction(
-        label="Re-sync from Stripe",
+        label=_("Re-sync from Stripe"),
         permission="tenancy.resync_tenant",
         form=ConfirmForm,
         run=lambda tenant, data: tenant_resync(tenant=tenant),
-        done=lambda data: "Re-synced from Stripe.",
+        done=lambda data: gettext("Re-synced from Stripe."),
+        confirm=_("Yes, re-sync from Stripe"),
     ),
     "extend-grace": StaffAction(
-        label="Extend grace",
+        label=_("Extend grace"),
         permission="tenancy.extend_grace_tenant",
         form=GraceExtendForm,
         run=lambda tenant, data: grace_extend(tenant=tenant, until=data["until"]),
-        done=lambda data: f"Extended the grace period until {data['until']:%Y-%m-%d %H:%M} UTC.",
+        done=lambda data: (
+            gettext("Extended the grace period until %(until)s.") % {"until": moment(data["until"])}
+        ),
+        confirm=_("Yes, extend grace"),
         shown=lambda tenant: entitlement_of(tenant).status == "past_due",
     ),
     "comp": StaffAction(
-        label="Set complimentary plan",
+        label=_("Set complimentary plan"),
         permission="tenancy.comp_tenant",
         form=CompPlanForm,
         run=lambda tenant, data: comp_plan_grant(
             tenant=tenant, plan=plan_by_code(data["plan"]), until=data["until"]
         ),
         done=lambda data: (
-            f"Set complimentary plan {plan_by_code(data['plan']).name} "
-            f"until {data['until']:%Y-%m-%d %H:%M} UTC."
+            gettext("Set complimentary plan %(plan)s until %(until)s.")
+            % {"plan": plan_by_code(data["plan"]).name, "until": moment(data["until"])}
         ),
+        confirm=_("Yes, set the complimentary plan"),
     ),
     "end-comp": StaffAction(
-        label="End complimentary plan",
+        label=_("End complimentary plan"),
         permission="tenancy.comp_tenant",
         form=ConfirmForm,
         run=lambda tenant, data: comp_plan_end(tenant=tenant),
-        done=lambda data: "Ended the complimentary plan.",
+        done=lambda data: gettext("Ended the complimentary plan."),
+        confirm=_("Yes, end the complimentary plan"),
         shown=lambda tenant: bool(entitlement_of(tenant).comp_plan),
     ),
     "suspend": StaffAction(
-        label="Suspend",
+        label=_("Suspend"),
         permission="tenancy.suspend_tenant",
         form=SuspendForm,
         run=lambda tenant, data: tenant_suspend(tenant=tenant, reason=data["reason"]),
-        done=lambda data: f"Suspended: {data['reason']}",
+        done=lambda data: gettext("Suspended: %(reason)s") % {"reason": data["reason"]},
+        confirm=_("Yes, suspend"),
         shown=lambda tenant: not tenant.is_suspended,
     ),
     "unsuspend": StaffAction(
-        label="Unsuspend",
+        label=_("Unsuspend"),
         permission="tenancy.suspend_tenant",
         form=ConfirmForm,
         run=lambda tenant, data: tenant_unsuspend(tenant=tenant),
-        done=lambda data: "Unsuspended.",
+        done=lambda data: gettext("Unsuspended."),
+        confirm=_("Yes, unsuspend"),
         shown=lambda tenant: tenant.is_suspended,
     ),
 }
@@ -114,11 +129,11 @@ class StandingFilter(admin.SimpleListFilter):
 
 
 class PlanFilter(StandingFilter):
-    title = "plan in force"
+    title = _("plan in force")
     parameter_name = "plan"
 
     def lookups(self, request, model_admin):
-        return [*((plan.code, plan.name) for plan in PLANS.values()), ("comp", "Complimentary")]
+        return [*((plan.code, plan.name) for plan in PLANS.values()), ("comp", _("Complimentary"))]
 
     def keep(self, value):
         if value == "comp":
@@ -127,18 +142,18 @@ class PlanFilter(StandingFilter):
 
 
 class NearLimitFilter(StandingFilter):
-    title = "usage"
+    title = _("usage")
     parameter_name = "near_limit"
 
     def lookups(self, request, model_admin):
-        return [("yes", "80 % of a limit or more")]
+        return [("yes", _("80 % of a limit or more"))]
 
     def keep(self, value):
         return lambda standing: standing.near_a_limit
 
 
 class StatusFilter(admin.SimpleListFilter):
-    title = "subscription status"
+    title = _("subscription status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
@@ -153,11 +168,11 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 class PastDueFilter(admin.SimpleListFilter):
-    title = "past due"
+    title = _("past due")
     parameter_name = "past_due"
 
     def lookups(self, request, model_admin):
-        return [("in_grace", "Past due, in grace"), ("grace_over", "Past due, grace over")]
+        return [("in_grace", _("Past due, in grace")), ("grace_over", _("Past due, grace over"))]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -168,6 +183,14 @@ class PastDueFilter(admin.SimpleListFilter):
                 entitlement__grace_until__gt=now
             )
         return queryset
+
+
+class CreatedFilter(admin.DateFieldListFilter):
+    """When the tenant signed up, under a translated title."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = _("created")
 
 
 class TenantChangeList(ChangeList):
@@ -188,11 +211,11 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = (
-        "slug", "name", "plan_in_force", "subscription_status", "period_end", "grace_end",
-        "shipments_used", "escrows_used", "seats_used", "created_at", "mrr", "open_link",
+    # Seven short columns fit 1,366 px: name and site share one, plan and status one, usage one.
+    list_display = ("slug", "workspace", "plan_in_force", "period_end", "usage", "mrr", "created")
+    list_filter = (
+        PlanFilter, StatusFilter, PastDueFilter, NearLimitFilter, ("created_at", CreatedFilter),
     )  # fmt: skip
-    list_filter = (PlanFilter, StatusFilter, PastDueFilter, NearLimitFilter, "created_at")
     search_fields = ("slug", "name", "email", "domains__domain", "entitlement__stripe_customer_id")
     ordering = ("-created_at",)
     list_per_page = 50
@@ -224,48 +247,62 @@ class TenantAdmin(admin.ModelAdmin):
         # A tenant's data is never one click away from deletion.
         return False
 
-    @admin.display(description="Site")
+    @admin.display(description=_("Site"))
     def open_link(self, tenant: Tenant):
         url = tenant_url(tenant=tenant)
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
 
-    @admin.display(description="Plan")
+    @admin.display(description=_("Workspace"), ordering="name")
+    def workspace(self, tenant: Tenant):
+        url = tenant_url(tenant=tenant)
+        return format_html(
+            '{}<br><small><a href="{}" target="_blank" rel="noopener">{}</a></small>',
+            tenant.name,
+            url,
+            url.removeprefix("http://").removeprefix("https://").rstrip("/"),
+        )
+
+    @admin.display(description=_("Plan and status"))
     def plan_in_force(self, tenant: Tenant) -> str:
         standing = tenant.standing
-        label = f"{standing.plan.name} (comp)" if standing.on_comp else standing.plan.name
-        return f"{label} · suspended" if tenant.is_suspended else label
+        if standing.on_comp:
+            label = gettext("%(plan)s (comp)") % {"plan": standing.plan.name}
+        else:
+            label = str(standing.plan.name)
+        status = standing.entitlement.get_status_display()
+        if tenant.is_suspended:
+            status = gettext("%(status)s, suspended") % {"status": status}
+        return format_html("{}<br><small>{}</small>", label, status)
 
-    @admin.display(description="Status")
-    def subscription_status(self, tenant: Tenant) -> str:
-        return tenant.standing.entitlement.get_status_display()
+    @admin.display(description=_("Period ends"))
+    def period_end(self, tenant: Tenant) -> str:
+        grace = tenant.standing.entitlement.grace_until
+        if grace is None:
+            return day(tenant.standing.period_end)
+        return format_html(
+            "{}<br><small>{}</small>",
+            day(tenant.standing.period_end),
+            gettext("grace until %(day)s") % {"day": day(grace)},
+        )
 
-    @admin.display(description="Period ends")
-    def period_end(self, tenant: Tenant):
-        return tenant.standing.period_end
+    @admin.display(description=_("Usage"))
+    def usage(self, tenant: Tenant) -> str:
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {}",
+            (
+                (RESOURCE_LABELS[resource], _used(usage))
+                for resource, usage in tenant.standing.usage.items()
+            ),
+        )
 
-    @admin.display(description="Grace ends")
-    def grace_end(self, tenant: Tenant):
-        return tenant.standing.entitlement.grace_until
+    @admin.display(description=_("MRR"))
+    def mrr(self, tenant: Tenant) -> str:
+        return money(tenant.standing.monthly_revenue, CURRENCY)
 
-    def _used(self, tenant: Tenant, resource: Resource) -> str:
-        usage = tenant.standing.usage[resource]
-        return f"{usage.used} / {usage.limit if usage.limit is not None else '∞'}"
-
-    @admin.display(description="Shipments")
-    def shipments_used(self, tenant: Tenant) -> str:
-        return self._used(tenant, Resource.SHIPMENTS)
-
-    @admin.display(description="Escrows")
-    def escrows_used(self, tenant: Tenant) -> str:
-        return self._used(tenant, Resource.ESCROWS)
-
-    @admin.display(description="Seats")
-    def seats_used(self, tenant: Tenant) -> str:
-        return self._used(tenant, Resource.USERS)
-
-    @admin.display(description="MRR (USD)")
-    def mrr(self, tenant: Tenant):
-        return tenant.standing.monthly_revenue
+    @admin.display(description=_("Created"), ordering="created_at")
+    def created(self, tenant: Tenant) -> str:
+        return day(tenant.created_at)
 
     # The tenant's page: its billing, usage and Stripe records, and the staff actions.
 
@@ -277,7 +314,8 @@ class TenantAdmin(admin.ModelAdmin):
         standing = standings(tenants=[tenant], now=now)[tenant.pk]
         context = {
             "standing": standing,
-            "usage_rows": [(str(resource), usage) for resource, usage in standing.usage.items()],
+            "usage_rows": usage_rows(usage=standing.usage),
+            "currency": CURRENCY,
             "admins": tenant_admins(tenant=tenant),
             "history": _history_chart(usage_history(tenant=tenant)),
             "stripe": stripe_records(tenant=tenant),
@@ -326,13 +364,20 @@ class TenantAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": tenant,
-            "title": f"{staff_action.label}: {tenant.name}",
+            "title": gettext("%(action)s: %(tenant)s")
+            % {"action": staff_action.label, "tenant": tenant.name},
             "action_label": staff_action.label,
+            "confirm_label": staff_action.confirm,
             "form": form,
             "change_url": change_url,
             "entitlement": entitlement_of(tenant),
         }
         return TemplateResponse(request, "admin/tenancy/tenant/staff_action.html", context)
+
+
+def _used(usage) -> str:
+    limit = "∞" if usage.limit is None else number(usage.limit)
+    return f"{number(usage.used)} / {limit}"
 
 
 def _history_chart(history: dict[str, list]) -> list[dict[str, Any]]:
@@ -343,13 +388,14 @@ def _history_chart(history: dict[str, list]) -> list[dict[str, Any]]:
         charts.append(
             {
                 "resource": resource,
+                "label": RESOURCE_LABELS[Resource(resource)],
                 "bars": [
                     {
                         "x": 8 + index * 44,
                         "height": round(60 * counter.used / top),
                         "y": 70 - round(60 * counter.used / top),
                         "used": counter.used,
-                        "label": f"{counter.period_start:%b %y}",
+                        "label": format_date(counter.period_start, "MMM yy", locale=locale_name()),
                     }
                     for index, counter in enumerate(counters)
                 ],

@@ -1,5 +1,5 @@
 // After Checkout: poll the billing state until the webhook has landed, show the plan, then go
-// back to the billing page after 3 seconds.
+// back to the billing page after 3 seconds (the words come translated in the page's data attributes).
 (function () {
   var box = document.getElementById("checkout-success");
   var status = document.getElementById("checkout-status");
@@ -11,14 +11,14 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (state) {
         if (state && state.plan !== "free" && (state.status === "active" || state.status === "trialing")) {
-          var name = state.plan.charAt(0).toUpperCase() + state.plan.slice(1);
-          status.textContent = "You are on " + name + ". Taking you to billing…";
+          var key = "plan" + state.plan.charAt(0).toUpperCase() + state.plan.slice(1);
+          status.textContent = box.dataset.doneText.replace("{plan}", box.dataset[key] || state.plan);
           status.dataset.plan = state.plan;
           setTimeout(function () { window.location.href = box.dataset.doneUrl; }, 3000);
         } else if (attempts < 60) {
           setTimeout(poll, 1000);
         } else {
-          status.textContent = "Stripe has not confirmed the payment yet. Your billing page will show it as soon as it does.";
+          status.textContent = box.dataset.lateText;
         }
       })
       .catch(function () { if (attempts < 60) setTimeout(poll, 1000); });

@@ -189,7 +189,7 @@ def test_staff_see_the_metrics_page_with_figures_and_charts(public_client, no_ot
     assert "<h1>Platform metrics</h1>" in body
     assert '<a href="/admin/">Home</a> &rsaquo; Platform metrics' in body
     assert '<th scope="row">MRR</th><td>$165.83</td>' in body
-    assert '<th scope="row">ARR</th><td>$1989.96</td>' in body
+    assert '<th scope="row">ARR</th><td>$1,989.96</td>' in body
     assert "<tr><td>Pro (comp)</td><td>1</td></tr>" in body
     month = timezone.now().strftime("%b %Y")
     assert f"<tr><td>{month}</td><td>3</td><td>1</td></tr>" in body

@@ -338,7 +338,7 @@ PAGE_FORMS = [
         paying=True,
     ),
     PageForm(
-        "billing-cancel", "/billing/", "/billing/cancel/", {},
+        "billing-cancel", "/billing/cancel/", "/billing/cancel/", {},
         lambda ctx, response: entitlement_of(ctx.tenant).cancel_at_period_end,
         paying=True,
     ),

@@ -77,10 +77,10 @@ def test_the_list_shows_plan_status_usage_and_revenue(superuser_client, tenant_a
     body = superuser_client.get(TENANTS).content.decode()
 
     alpha = row_of(body, "alpha")
-    for text in ("Pro", "Active", "3 / 2000", "0 / 200", "1 / 25", "40.83"):
+    for text in ("Pro", "Active", "3 / 2,000", "0 / 200", "1 / 25", "$40.83"):
         assert text in alpha
     bravo = row_of(body, "bravo")
-    assert "Enterprise (comp)" in bravo and "0 / ∞" in bravo and "0.00" in bravo
+    assert "Enterprise (comp)" in bravo and "0 / ∞" in bravo and "$0.00" in bravo
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_a_tenants_page_shows_its_billing_admins_usage_and_stripe_records(
     assert "alpha.localhost" in body  # its domain
     assert "admin@alpha.example" in body  # its admin
     assert "49.00" in body and "Active" in body
-    assert "1 / 2000" in body
+    assert "1 / 2,000" in body
     assert "<svg" in body and "Shipments, last periods" in body
     assert customer.id in body and "/admin/djstripe/customer/" in body
 
@@ -156,7 +156,7 @@ def test_resync_reads_what_stripe_has_after_missed_events(
     client = staff_client(public_client, "tenancy.resync_tenant")
 
     confirm = client.get(action_url(tenant_a, "resync"))
-    assert confirm.status_code == 200 and "Yes, re-sync from stripe" in confirm.content.decode()
+    assert confirm.status_code == 200 and "Yes, re-sync from Stripe" in confirm.content.decode()
     assert not Entitlement.objects.filter(tenant=tenant_a).exists()  # nothing ran yet
 
     response = client.post(action_url(tenant_a, "resync"))
