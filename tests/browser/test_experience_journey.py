@@ -36,7 +36,10 @@ PAGES = (
     ("pricing", "/billing/pricing/", {"en": "Pro", "de": "Pro"}),
     ("profile", "/accounts/profile/", {"en": "Language", "de": "Sprache"}),
 )
-NAV = {"en": ("Shipments", "Escrows", "Billing"), "de": ("Sendungen", "Treuhandzahlungen", "Abrechnung")}
+NAV = {
+    "en": ("Shipments", "Escrows", "Billing"),
+    "de": ("Sendungen", "Treuhandzahlungen", "Abrechnung"),
+}
 
 
 @pytest.fixture

@@ -84,7 +84,7 @@ def test_visitor_signs_up_hits_the_free_limit_and_pays_for_pro(
     expect(page.get_by_role("heading", name="Pro plan")).to_be_visible()
     expect(page.get_by_role("progressbar").first).to_be_visible()
     # Pro's period starts with the subscription: its counters start at zero.
-    expect(page.get_by_text("0 / 2000")).to_be_visible()
+    expect(page.get_by_text("0 / 2,000")).to_be_visible()
     expect(page.locator("table").get_by_role("link", name="View").first).to_be_visible()
 
 
