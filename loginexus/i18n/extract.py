@@ -41,6 +41,14 @@ def _sources(root: Path, suffix: str) -> Iterator[Path]:
             yield path
 
 
+def _templatized(text: str) -> bytes:
+    """A template as gettext calls among filler, each line unindented: the filler's indentation
+    means nothing, and Python's tokenizer would stumble on it."""
+    from django.utils.translation import templatize
+
+    return "\n".join(line.lstrip() for line in templatize(text).splitlines()).encode("utf-8")
+
+
 def _calls(source: bytes) -> Iterator[tuple[str | None, str, str | None]]:
     """(context, msgid, plural msgid) of each gettext call in Python source."""
     for _line, function, message, _comments in extract_python(
@@ -59,8 +67,6 @@ def _calls(source: bytes) -> Iterator[tuple[str | None, str, str | None]]:
 
 def source_messages(root: Path = ROOT) -> dict[tuple[str | None, str], str]:
     """Every (context, msgid) our sources use, with the file that uses it first."""
-    from django.utils.translation import templatize
-
     found: dict[tuple[str | None, str], str] = {}
     for path in _sources(root, ".py"):
         if "migrations" in path.parts:
@@ -68,13 +74,11 @@ def source_messages(root: Path = ROOT) -> dict[tuple[str | None, str], str]:
         for context, msgid, _plural in _calls(path.read_bytes()):
             found.setdefault((context, msgid), str(path.relative_to(root)))
     for path in _sources(root, ".html"):
-        text = templatize(path.read_text(encoding="utf-8"))
-        for context, msgid, _plural in _calls(text.encode("utf-8")):
+        for context, msgid, _plural in _calls(_templatized(path.read_text(encoding="utf-8"))):
             found.setdefault((context, msgid), str(path.relative_to(root)))
     for path in _sources(root, ".txt"):
         if "templates" not in path.parts:
             continue
-        text = templatize(path.read_text(encoding="utf-8"))
-        for context, msgid, _plural in _calls(text.encode("utf-8")):
+        for context, msgid, _plural in _calls(_templatized(path.read_text(encoding="utf-8"))):
             found.setdefault((context, msgid), str(path.relative_to(root)))
     return found

@@ -146,7 +146,7 @@ class NearLimitFilter(StandingFilter):
     parameter_name = "near_limit"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("80 % of a limit or more"))]
+        return [("yes", _("Near a limit (80 percent or more)"))]
 
     def keep(self, value):
         return lambda standing: standing.near_a_limit

@@ -15,6 +15,7 @@ from loginexus.tenancy.demo.subscription import demo_subscription_ensure
 from shipments.models import Shipment
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_journeys import log_in, tenant_origin
+from tests.conftest import PASSWORD, staff_member, staff_member_remove
 from tests.live_fixtures import LIVE_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -124,3 +125,44 @@ def test_after_an_invalid_submit_the_focus_is_on_the_error_summary(
     summary = page.locator(".error-summary")
     expect(summary).to_be_focused()
     expect(summary.get_by_role("link").first).to_be_visible()
+
+
+STAFF_PAGES = (
+    ("admin-home", "/admin/"),
+    ("admin-tenants", "/admin/tenancy/tenant/"),
+    ("admin-tenant", "tenant"),
+    ("admin-webhooks", "/admin/billing/stripewebhook/"),
+    ("admin-metrics", "/admin/metrics/"),
+)
+
+
+@pytest.fixture
+def superuser(committed_db):
+    staff = staff_member(email="root@loginexus.example")
+    staff.is_superuser = True
+    staff.save(update_fields=["is_superuser"])
+    yield staff
+    staff_member_remove(staff)
+
+
+def test_staff_walk_the_admin_in_english_then_in_german(
+    page: Page, live_site: str, story_tenant, superuser
+):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_site}/admin/login/")
+    page.get_by_label("Email").fill(superuser.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    for language, accept in (("en", "en"), ("de", "de")):
+        page.set_extra_http_headers({"Accept-Language": accept})
+        folder = SCREENSHOTS / "experience" / language
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, path in STAFF_PAGES:
+            url = f"/admin/tenancy/tenant/{story_tenant.pk}/change/" if path == "tenant" else path
+            response = page.goto(live_site + url)
+            assert response.status == 200, (language, name, response.status)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            page.screenshot(path=folder / f"{name}.png", full_page=True)
+        # The tenant list fits a laptop's width: no horizontal scrolling.
+        page.goto(f"{live_site}/admin/tenancy/tenant/")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -397,7 +397,7 @@ def test_reserved_slugs_are_refused_and_the_error_says_why(public_client, slug):
     answer = post_json(public_client, "/api/v1/signup/", body)
     assert answer.status_code == 400
     (message,) = answer.json()["slug"]
-    assert message.startswith(f'"{slug}" is reserved')
+    assert message.startswith(f"“{slug}” is reserved")
     assert "host name people trust" in message
 
 

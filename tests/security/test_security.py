@@ -324,7 +324,8 @@ PAGE_FORMS = [
         answers=(201,),
     ),
     PageForm(
-        "api-key-revoke", "/settings/api-keys/", "/settings/api-keys/{api_key}/revoke/", {},
+        "api-key-revoke", "/settings/api-keys/{api_key}/revoke/",
+        "/settings/api-keys/{api_key}/revoke/", {},
         lambda ctx, response: in_a(ApiKey, pk=ctx.alpha.api_key, revoked_at__isnull=False),
     ),
     PageForm(

@@ -68,7 +68,7 @@ def test_shipments_and_escrows_in_every_status_with_histories(told):
 def test_one_resource_is_past_80_percent_so_the_warning_shows(told):
     entitlement = entitlement_get(tenant=told)
     usage = usage_get(tenant=told, entitlement=entitlement, now=timezone.now())
-    warned = dict(usage_warnings(usage=usage))
+    warned = {warning.resource: warning.usage for warning in usage_warnings(usage=usage)}
     assert Resource.ESCROWS in warned
     assert 80 <= warned[Resource.ESCROWS].percent < 100
 

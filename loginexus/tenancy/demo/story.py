@@ -102,19 +102,20 @@ def demo_story_seed(*, tenant: Tenant, escrow_share: float = 0.82) -> bool:
         if Shipment.objects.exists():
             return False
         admin = get_user_model().objects.filter(role=Role.ADMIN).order_by("pk").first()
-        _team(admin)
+        plan = entitlement_get(tenant=tenant).effective_plan(timezone.now())
+        seats = plan.limit(Resource.USERS)
+        # The admin, the members and the invitation each take a seat (Free has 3).
+        _team(admin, TEAM if seats is None else TEAM[: max(0, seats - 2)])
         shipments = _shipments(admin)
-        limit = (
-            entitlement_get(tenant=tenant).effective_plan(timezone.now()).limit(Resource.ESCROWS)
-        )
+        limit = plan.limit(Resource.ESCROWS)
         wanted = min(200, math.ceil((limit or 200) * escrow_share))
         _escrows(admin, shipments, wanted)
         _dated(tenant)
     return True
 
 
-def _team(admin) -> None:
-    for email, name, role in TEAM:
+def _team(admin, team) -> None:
+    for email, name, role in team:
         person = user_create(
             email=email, password=f"demo-{email.split('.')[0]}-password", role=role
         )
