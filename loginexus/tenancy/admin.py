@@ -203,7 +203,7 @@ class TenantChangeList(ChangeList):
             tenant.standing = page[tenant.pk]
 
 
-class DomainInline(admin.TabularInline):
+class DomainInline(admin.StackedInline):  # stacked: each field with its label
     model = Domain
     extra = 0
     fields = ("domain", "is_primary")

@@ -64,7 +64,7 @@ def _walk(page: Page, origin: str, tenant, language: str) -> None:
         response = page.goto(origin + objects.get(path, path))
         assert response.status == 200, (language, name, response.status)
         expect(page.locator("html")).to_have_attribute("lang", language)
-        expect(page.locator("main")).to_contain_text(words[language])
+        expect(page.locator("main")).to_contain_text(re.compile(words[language], re.IGNORECASE))
         page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
@@ -73,7 +73,7 @@ def test_an_admin_walks_every_page_in_english_then_in_german(
 ):
     origin = tenant_origin(live_site, story_tenant.slug)
     log_in(page, origin, f"admin@{story_tenant.slug}.example", LIVE_PASSWORD)
-    nav = page.get_by_role("navigation", name="Main")
+    nav = page.locator("nav.nav")
     for word in NAV["en"]:
         expect(nav.get_by_role("link", name=word)).to_be_visible()
     _walk(page, origin, story_tenant, "en")
