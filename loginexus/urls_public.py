@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from billing.staff.views import platform_metrics_view
 from billing.views import public_pricing, stripe_webhook
@@ -12,9 +13,9 @@ from loginexus.i18n.views import language_switch
 from loginexus.tenancy.api import SignupApi, WorkspaceFindApi
 from loginexus.tenancy.views import SignupView, WorkspaceFindView, landing
 
-admin.site.site_header = "LogiNexus platform"
-admin.site.site_title = "LogiNexus platform"
-admin.site.index_title = "Platform administration"
+admin.site.site_header = _("LogiNexus platform")
+admin.site.site_title = _("LogiNexus platform")
+admin.site.index_title = _("Platform administration")
 
 urlpatterns = [
     path("", landing, name="landing"),

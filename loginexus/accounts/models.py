@@ -89,6 +89,8 @@ class User(AbstractBaseUser, PermissionsMixin, PlanLimitedModel):
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.email

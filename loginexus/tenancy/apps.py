@@ -1,9 +1,10 @@
 """App configuration of the tenancy app."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TenancyConfig(AppConfig):
     name = "loginexus.tenancy"
     label = "tenancy"
-    verbose_name = "Tenancy"
+    verbose_name = _("Workspaces")

@@ -59,6 +59,8 @@ class Tenant(TenantMixin):
 
     class Meta:
         ordering = ["slug"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
         constraints = [
             models.CheckConstraint(
                 name="tenant_tax_id_type_and_value_together",
@@ -125,6 +127,8 @@ class Domain(DomainMixin):
 
     class Meta:
         ordering = ["domain"]
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
 
     def __str__(self) -> str:
         return self.domain
