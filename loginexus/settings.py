@@ -117,6 +117,11 @@ TENANT_BASE_MIGRATE_COMMAND = "loginexus.tenancy.migrate.TenantMigrateCommand"
 TENANT_SUBPROCESS_PARALLEL = env.int("TENANT_MIGRATION_PARALLEL", default=2)
 # Set the search_path only when the schema changes, not before every query's cursor.
 TENANT_LIMIT_SET_CALLS = True
+# How long a process keeps the workspace a host names (loginexus/tenancy/resolution.py). Tests
+# change workspaces with UPDATEs and look at once, so they read it every time.
+TENANT_HOST_CACHE_SECONDS = env.float(
+    "TENANT_HOST_CACHE_SECONDS", default=0.0 if DJANGO_ENV == "test" else 1.0
+)
 
 AUTH_USER_MODEL = "accounts.User"
 # Sessions in the schema of the host they were made on, each row with its user's id, so that
@@ -190,7 +195,7 @@ MIDDLEWARE = [
     "loginexus.middleware.AdminStylesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "loginexus.middleware.PrivateCacheMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "loginexus.tenancy.resolution.CachedTenantMainMiddleware",
     "loginexus.tenancy.middleware.SuspendedTenantMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -8,3 +8,8 @@ class TenancyConfig(AppConfig):
     name = "loginexus.tenancy"
     label = "tenancy"
     verbose_name = _("Workspaces")
+
+    def ready(self) -> None:
+        from loginexus.tenancy import resolution
+
+        resolution._connect()
