@@ -2,6 +2,7 @@
 
 import os
 
+from celery.signals import task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
 
@@ -10,6 +11,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loginexus.settings")
 app = CeleryApp("loginexus")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect(dispatch_uid="loginexus_database_sessions_before")
+@task_postrun.connect(dispatch_uid="loginexus_database_sessions_after")
+def database_sessions_follow_django(**_) -> None:
+    """A task's database session lives as long as a request's: Django's CONN_MAX_AGE, and one
+    that failed or is too old is closed. (Celery's Django fixup would close it around every task,
+    so each task would start a PostgreSQL session of its own, its caches cold; settings'
+    CELERY_DB_REUSE_MAX keeps it from doing so.)"""
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 class PublicSchemaTask(TenantTask):

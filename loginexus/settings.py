@@ -367,6 +367,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection around every task unless told to reuse
+# it: reused here for this many tasks, and closed earlier as Django closes a request's
+# (CONN_MAX_AGE, errors; loginexus/celery.py).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ALWAYS_EAGER = False
 # How often beat looks for webhook triggers whose task was lost (Redis lost its queue).
 STRIPE_WEBHOOK_SWEEP_SECONDS = env.float("STRIPE_WEBHOOK_SWEEP_SECONDS", default=60.0)
