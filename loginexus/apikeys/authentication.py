@@ -5,17 +5,16 @@ a key authenticates only on views that check its scopes (HasApiKeyScope): a view
 not, such as the team's, the invitations', the keys' own or billing's writes, refuses every key
 with 403 insufficient_scope, whatever its own permissions would say."""
 
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_ratelimit.core import get_usage
 from django_tenants.utils import get_public_schema_name
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from loginexus.apikeys.models import ApiKeyActor
 from loginexus.apikeys.permissions import HasApiKeyScope, InsufficientScope
+from loginexus.apikeys.rate import api_key_request_counted
 from loginexus.apikeys.selectors import api_key_for
 from loginexus.apikeys.services import api_key_used
 
@@ -24,14 +23,6 @@ KEYWORD = b"bearer"
 
 class ApiKeyRateLimited(exceptions.Throttled):
     default_code = "rate_limited"
-
-
-def _rate(group, request) -> str:
-    return settings.API_KEY_RATE
-
-
-def _key_of(group, request) -> str:
-    return request.auth_api_key_prefix
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -57,7 +48,9 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("This API key has expired."), code="api_key_expired"
             )
-        self._count(request, api_key)
+        retry_after = api_key_request_counted(prefix=api_key.prefix)
+        if retry_after is not None:
+            raise ApiKeyRateLimited(wait=retry_after)
         view = (request.parser_context or {}).get("view")
         if view is None or not any(isinstance(p, HasApiKeyScope) for p in view.get_permissions()):
             raise InsufficientScope(_("API keys cannot use this endpoint."))
@@ -66,10 +59,3 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return "Bearer"
-
-    @staticmethod
-    def _count(request, api_key) -> None:
-        request.auth_api_key_prefix = api_key.prefix
-        usage = get_usage(request, group="api-key", key=_key_of, rate=_rate, increment=True)
-        if usage is not None and usage["should_limit"]:
-            raise ApiKeyRateLimited(wait=max(1, usage["time_left"]))

@@ -67,9 +67,11 @@ def idempotent_request_answer(
     *, claim_id: int, status: int, content_type: str, body: bytes
 ) -> None:
     """Store the answer of the request that holds the claim (inside its transaction)."""
-    IdempotentRequest.objects.filter(pk=claim_id).update(
-        status=status, content_type=content_type, body=body
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET status = %s, content_type = %s, body = %s WHERE id = %s",  # noqa: S608
+            [status, content_type, body, claim_id],
+        )
 
 
 @transaction.atomic

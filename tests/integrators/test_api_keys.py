@@ -367,3 +367,13 @@ def test_the_page_form_refuses_a_key_without_scopes(admin_client_a, tenant_a):
     assert made.status_code == 400
     with schema_context(tenant_a.schema_name):
         assert not ApiKey.objects.exists()
+
+
+def test_an_api_key_rate_reads_as_requests_per_window():
+    from loginexus.apikeys.rate import rate_parse
+
+    assert rate_parse("600/m") == (600, 60)
+    assert rate_parse("10/5s") == (10, 5)
+    assert rate_parse("1000/h") == (1000, 3600)
+    with pytest.raises(ValueError, match="600/m"):
+        rate_parse("many")
