@@ -6,13 +6,10 @@ shipments created through the enforcing model path and N through a plain insert 
 concurrent creators at a Free tenant's escrow limit. BENCH_LIMIT_CREATES (default 300) sets N.
 """
 
-import gc
 import json
 import os
 import statistics
 import threading
-import time
-from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from _broker import purge_queued_tasks_at_exit
@@ -24,27 +21,20 @@ PASSWORD = "a-long-enough-passphrase"
 use_fresh_database("bench_limits")
 purge_queued_tasks_at_exit()
 
+from _creates import ms, orm_creates, paired, reserve_checks  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections, models, transaction  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from billing.exceptions import PlanLimitExceeded  # noqa: E402
-from billing.limits import plan_limit_reserve  # noqa: E402
 from billing.models import Entitlement, UsageCounter  # noqa: E402
-from billing.plans import Resource  # noqa: E402
 from escrows.models import Escrow  # noqa: E402
 from escrows.services import escrow_create  # noqa: E402
 from loginexus.tenancy.services import public_tenant_ensure, tenant_provision  # noqa: E402
 from shipments.models import Shipment  # noqa: E402
-
-
-def timed(action, *args) -> float:
-    started = time.perf_counter()
-    action(*args)
-    return time.perf_counter() - started
 
 
 def provision(slug: str, plan: str | None = None):
@@ -63,59 +53,6 @@ def provision(slug: str, plan: str | None = None):
     return tenant
 
 
-@contextmanager
-def enforcement_off():
-    """The same code path without the limit check: Shipment's insert as Django's own."""
-    enforcing = Shipment._do_insert
-    Shipment._do_insert = models.Model._do_insert
-    try:
-        yield
-    finally:
-        Shipment._do_insert = enforcing
-
-
-def new_shipment(reference: str) -> Shipment:
-    return Shipment(reference=reference, origin="A", destination="B", carrier="C", weight_kg=1)
-
-
-def paired(enforced_create, plain_create) -> tuple[list[float], list[float]]:
-    """N creates each way, in pairs whose order alternates, so both ways meet the same database
-    and process state; the garbage collector waits until the end."""
-    enforced, plain = [], []
-    gc.collect()
-    gc.disable()
-    try:
-        for number in range(N):
-            runs = [(enforced, enforced_create, False), (plain, plain_create, True)]
-            for times, create, off in runs if number % 2 == 0 else reversed(runs):
-                with enforcement_off() if off else nullcontext():
-                    times.append(timed(create, number))
-    finally:
-        gc.enable()
-    return enforced, plain
-
-
-def orm_creates(tenant) -> tuple[list[float], list[float]]:
-    with tenant_context(tenant):
-        return paired(
-            lambda number: new_shipment(f"E{number}").save(),
-            lambda number: new_shipment(f"P{number}").save(),
-        )
-
-
-def reserve_checks(tenant) -> list[float]:
-    """The check on its own (as `bulk_create` runs it before its insert): inside a transaction,
-    rolled back here. A single create's check rides in its insert statement instead."""
-    with tenant_context(tenant), transaction.atomic():
-        times = [timed(plan_limit_reserve_shipment) for _ in range(N)]
-        transaction.set_rollback(True)
-    return times
-
-
-def plan_limit_reserve_shipment() -> None:
-    plan_limit_reserve(resource=Resource.SHIPMENTS)
-
-
 def api_creates(tenant) -> tuple[list[float], list[float]]:
     """API creates through the test client, with and without enforcement."""
     client = Client(HTTP_HOST=f"{tenant.slug}.localhost")
@@ -131,7 +68,7 @@ def api_creates(tenant) -> tuple[list[float], list[float]]:
         )
         assert response.status_code == 201, response.content
 
-    times = paired(lambda number: create(f"AE{number}"), lambda number: create(f"AP{number}"))
+    times = paired(lambda number: create(f"AE{number}"), lambda number: create(f"AP{number}"), N)
     connection.set_schema_to_public()
     return times
 
@@ -167,10 +104,6 @@ def concurrent_creators(tenant) -> tuple[int, int, int]:
     return outcomes.count("created"), outcomes.count("refused"), max(0, rows - 5)
 
 
-def ms(values: list[float]) -> float:
-    return statistics.median(values) * 1000
-
-
 def report(name: str, enforced: list[float], plain: list[float], goal: str) -> None:
     ratio = statistics.median(enforced) / statistics.median(plain)
     print(f"  {name}, enforced / plain:  {ms(enforced):.3f} / {ms(plain):.3f} ms, ratio {ratio:.2f}"
@@ -182,8 +115,8 @@ def main() -> None:
         call_command("migrate_schemas", interactive=False, verbosity=0, stdout=quiet)
     public_tenant_ensure()
     enterprise = provision("bench-orm", plan="enterprise")
-    enforced, plain = orm_creates(enterprise)
-    checks = reserve_checks(enterprise)
+    enforced, plain = orm_creates(enterprise, N)
+    checks = reserve_checks(enterprise, N)
     api_enforced, api_plain = api_creates(provision("bench-api", plan="enterprise"))
     created, refused, over = concurrent_creators(provision("bench-race"))
     assert UsageCounter.objects.filter(resource="escrows").get().used == created

@@ -15,12 +15,16 @@ app.autodiscover_tasks()
 
 @task_prerun.connect(dispatch_uid="loginexus_database_sessions_before")
 @task_postrun.connect(dispatch_uid="loginexus_database_sessions_after")
-def database_sessions_follow_django(**_) -> None:
+def database_sessions_follow_django(sender=None, **_) -> None:
     """A task's database session lives as long as a request's: Django's CONN_MAX_AGE, and one
     that failed or is too old is closed. (Celery's Django fixup would close it around every task,
     so each task would start a PostgreSQL session of its own, its caches cold; settings'
-    CELERY_DB_REUSE_MAX keeps it from doing so.)"""
+    CELERY_DB_REUSE_MAX keeps it from doing so.) A task run eagerly, in its caller's thread and
+    transaction, leaves the caller's session alone."""
     from django.db import close_old_connections
+
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
 
     close_old_connections()
 
