@@ -15,21 +15,62 @@ def env_example() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-def test_compose_runs_postgres_redis_web_worker_and_beat():
+HAPROXY = (ROOT / "deploy" / "haproxy" / "haproxy.cfg").read_text()
+
+
+def test_compose_runs_the_production_topology():
     services = COMPOSE["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    assert "gunicorn loginexus.wsgi:application" in services["web"]["command"]
-    assert "migrate_schemas" in services["web"]["command"]
+    assert set(services) == {
+        "postgres", "postgres-replica", "pgbouncer", "redis", "migrate", "web", "lb", "worker",
+        "beat",
+    }  # fmt: skip
+    assert services["web"]["command"][:2] == ["gunicorn", "loginexus.wsgi:application"]
+    assert services["migrate"]["command"][2:] == ["migrate_schemas", "--noinput"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "loginexus", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "loginexus", "beat"]
-    for name in ("web", "worker", "beat"):
+    for name in ("migrate", "web", "worker", "beat"):
         assert services[name]["env_file"] == ".env"
+
+
+def test_web_replicas_start_once_every_schema_is_migrated_and_sit_behind_the_balancer():
+    web = COMPOSE["services"]["web"]
+    assert web["deploy"]["replicas"] >= 2
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "ports" not in web  # only the balancer is reachable from outside
+    assert COMPOSE["services"]["lb"]["ports"] == ["8000:8000"]
+    assert "server-template web 10 web:8000 check resolvers docker" in HAPROXY
+    assert 'http-check send meth GET uri /healthz/ hdr Host "${BASE_DOMAIN}"' in HAPROXY
+    # A write that reached a replica is tried again elsewhere only with an Idempotency-Key.
+    assert "disable-l7-retry if { method POST PUT PATCH DELETE } " in HAPROXY
+    assert "!{ req.hdr(Idempotency-Key) -m found }" in HAPROXY
+
+
+def test_the_app_reaches_postgresql_through_pgbouncer_pooling_sessions():
+    pgbouncer = COMPOSE["services"]["pgbouncer"]
+    assert pgbouncer["environment"]["POOL_MODE"] == "session"
+    assert pgbouncer["environment"]["DB_HOST"] == "postgres"
+    assert "@pgbouncer:5432/" in env_example()["DATABASE_URL"]
+    for name in ("migrate", "web", "worker", "beat"):
+        assert "pgbouncer" in COMPOSE["services"][name]["depends_on"]
+
+
+def test_a_hot_standby_streams_from_the_primary():
+    primary = COMPOSE["services"]["postgres"]
+    assert "wal_level=replica" in primary["command"]
+    init = (ROOT / "deploy" / "postgres" / "replication.sh").read_text()
+    assert "CREATE ROLE replicator WITH REPLICATION LOGIN" in init
+    assert "host replication replicator all scram-sha-256" in init
+    replica = (ROOT / "deploy" / "postgres" / "replica.sh").read_text()
+    assert "pg_basebackup -h postgres -U replicator" in replica
+    assert " -R " in replica  # writes standby.signal and primary_conninfo
+    assert "hot_standby=on" in replica
 
 
 def test_compose_redis_keeps_its_queue_on_disk_across_restarts():
     redis = COMPOSE["services"]["redis"]
     command = redis["command"]
     assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--appendfsync") + 1] == "everysec"
     assert any(volume.endswith(":/data") for volume in redis["volumes"])
 
 
