@@ -16,45 +16,28 @@ import os
 import statistics
 import time
 import uuid
-from datetime import timedelta
 
 from _broker import purge_queued_tasks_at_exit
 from _database import use_fresh_database
 
 N = int(os.environ.get("BENCH_INTEGRATOR_CREATES", "300"))
-PASSWORD = "a-long-enough-passphrase"
 
 use_fresh_database("bench_integrators")
 purge_queued_tasks_at_exit()
 
+from _tenants import bench_tenant  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
-from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from billing.models import Entitlement  # noqa: E402
 from loginexus.apikeys.models import Scope  # noqa: E402
 from loginexus.apikeys.services import api_key_create  # noqa: E402
-from loginexus.tenancy.services import public_tenant_ensure, tenant_provision  # noqa: E402
+from loginexus.tenancy.services import public_tenant_ensure  # noqa: E402
 from shipments.models import Shipment  # noqa: E402
 
 BODY = {"origin": "A", "destination": "B", "carrier": "C", "weight_kg": "1"}
-
-
-def provision(slug: str):
-    tenant = tenant_provision(
-        company=slug, slug=slug, admin_email=f"a@{slug}.example", admin_password=PASSWORD,
-        owner_verified=True,
-    )  # fmt: skip
-    now = timezone.now()
-    Entitlement.objects.create(
-        tenant=tenant, subscribed_plan="enterprise", status="active", interval="month",
-        period_start=now - timedelta(days=3), period_end=now + timedelta(days=27),
-        stripe_customer_id="cus_bench", stripe_subscription_id="sub_bench",
-    )  # fmt: skip
-    return tenant
 
 
 def clients(tenant) -> tuple[Client, Client]:
@@ -111,7 +94,7 @@ def main() -> None:
     with open(os.devnull, "w") as quiet:
         call_command("migrate_schemas", interactive=False, verbosity=0, stdout=quiet)
     public_tenant_ensure()
-    tenant = provision("bench-keys")
+    tenant = bench_tenant("bench-keys", plan="enterprise")
     by_key, by_token = clients(tenant)
     with override_settings(API_KEY_RATE=f"{10 * N}/m"):
         create(by_key, "WARM-K", HTTP_IDEMPOTENCY_KEY="warm")

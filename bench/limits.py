@@ -10,47 +10,29 @@ import json
 import os
 import statistics
 import threading
-from datetime import timedelta
 
 from _broker import purge_queued_tasks_at_exit
 from _database import use_fresh_database
 
 N = int(os.environ.get("BENCH_LIMIT_CREATES", "300"))
-PASSWORD = "a-long-enough-passphrase"
 
 use_fresh_database("bench_limits")
 purge_queued_tasks_at_exit()
 
 from _creates import ms, orm_creates, paired, reserve_checks  # noqa: E402
+from _tenants import bench_tenant  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from billing.exceptions import PlanLimitExceeded  # noqa: E402
-from billing.models import Entitlement, UsageCounter  # noqa: E402
+from billing.models import UsageCounter  # noqa: E402
 from escrows.models import Escrow  # noqa: E402
 from escrows.services import escrow_create  # noqa: E402
-from loginexus.tenancy.services import public_tenant_ensure, tenant_provision  # noqa: E402
+from loginexus.tenancy.services import public_tenant_ensure  # noqa: E402
 from shipments.models import Shipment  # noqa: E402
-
-
-def provision(slug: str, plan: str | None = None):
-    connection.set_schema_to_public()
-    tenant = tenant_provision(
-        company=slug, slug=slug, admin_email=f"a@{slug}.example", admin_password=PASSWORD,
-        owner_verified=True,
-    )  # fmt: skip
-    if plan:  # as a paying tenant's entitlement is: a monthly period in force
-        now = timezone.now()
-        Entitlement.objects.create(
-            tenant=tenant, subscribed_plan=plan, status="active", interval="month",
-            period_start=now - timedelta(days=3), period_end=now + timedelta(days=27),
-            stripe_customer_id="cus_bench", stripe_subscription_id="sub_bench",
-        )  # fmt: skip
-    return tenant
 
 
 def api_creates(tenant) -> tuple[list[float], list[float]]:
@@ -114,11 +96,11 @@ def main() -> None:
     with open(os.devnull, "w") as quiet:
         call_command("migrate_schemas", interactive=False, verbosity=0, stdout=quiet)
     public_tenant_ensure()
-    enterprise = provision("bench-orm", plan="enterprise")
+    enterprise = bench_tenant("bench-orm", plan="enterprise")
     enforced, plain = orm_creates(enterprise, N)
     checks = reserve_checks(enterprise, N)
-    api_enforced, api_plain = api_creates(provision("bench-api", plan="enterprise"))
-    created, refused, over = concurrent_creators(provision("bench-race"))
+    api_enforced, api_plain = api_creates(bench_tenant("bench-api", plan="enterprise"))
+    created, refused, over = concurrent_creators(bench_tenant("bench-race"))
     assert UsageCounter.objects.filter(resource="escrows").get().used == created
 
     print(f"plan limits: {N} creates each way, one database")

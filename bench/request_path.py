@@ -17,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import timedelta
 
 import requests
 from _broker import purge_queued_tasks_at_exit
@@ -25,7 +24,6 @@ from _database import ROOT, use_fresh_database
 
 N = int(os.environ.get("BENCH_REQUEST_PATH_CREATES", "300"))
 SHOW_SQL = os.environ.get("BENCH_REQUEST_PATH_SQL") == "1"
-PASSWORD = "a-long-enough-passphrase"
 SLUG = "bench-path"
 PORTS = {"product": 8771, "floor": 8772}
 
@@ -33,20 +31,19 @@ use_fresh_database("bench_request_path")
 purge_queued_tasks_at_exit()
 
 from _creates import ms, orm_creates, reserve_checks  # noqa: E402
+from _tenants import bench_tenant  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
 from django_tenants.utils import get_tenant_domain_model, tenant_context  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from billing.models import Entitlement  # noqa: E402
 from escrows.models import Escrow  # noqa: E402
 from escrows.services import escrow_create  # noqa: E402
 from loginexus.tenancy.resolution import CachedTenantMainMiddleware  # noqa: E402
-from loginexus.tenancy.services import public_tenant_ensure, tenant_provision  # noqa: E402
+from loginexus.tenancy.services import public_tenant_ensure  # noqa: E402
 from shipments.models import Shipment  # noqa: E402
 from shipments.services import shipment_create  # noqa: E402
 
@@ -65,16 +62,7 @@ GOALS = {  # statements per request, at most
 
 
 def provision():
-    tenant = tenant_provision(
-        company="Bench Path", slug=SLUG, admin_email="a@path.example", admin_password=PASSWORD,
-        owner_verified=True,
-    )  # fmt: skip
-    now = timezone.now()
-    Entitlement.objects.create(
-        tenant=tenant, subscribed_plan="enterprise", status="active", interval="month",
-        period_start=now - timedelta(days=3), period_end=now + timedelta(days=27),
-        stripe_customer_id="cus_bench", stripe_subscription_id="sub_bench",
-    )  # fmt: skip
+    tenant = bench_tenant(SLUG, plan="enterprise")
     with tenant_context(tenant):
         admin = get_user_model().objects.get()
         for number in range(60):
