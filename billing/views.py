@@ -16,8 +16,9 @@ from django_ratelimit.core import get_usage
 from djstripe.models import WebhookEndpoint
 
 from billing import services
+from billing.currencies.selectors import tenant_currency_get
 from billing.models import LIVE_STATUSES, SubscriptionStatus
-from billing.plans import CURRENCY, FREE, PLANS, Interval, plan_by_code
+from billing.plans import FREE, PLANS, Currency, Interval, plan_by_code
 from billing.selectors import (
     billing_state_get,
     entitlement_get,
@@ -48,10 +49,15 @@ def _chosen_plan(request):
 
 
 def plan_cards(
-    *, current_code: str | None, interval: Interval, has_live_subscription: bool, visitor=False
+    *,
+    current_code: str | None,
+    interval: Interval,
+    has_live_subscription: bool,
+    visitor=False,
+    currency: Currency = Currency.USD,
 ):
-    """What each plan's card shows and which button it offers: checkout, change, current, or
-    (for a visitor of the public site) signup."""
+    """What each plan's card shows (its price in `currency`) and which button it offers:
+    checkout, change, current, or (for a visitor of the public site) signup."""
     cards = []
     for plan in PLANS.values():
         if visitor:
@@ -65,8 +71,8 @@ def plan_cards(
         cards.append(
             {
                 "plan": plan,
-                "price": plan.price_cents(interval),
-                "currency": CURRENCY,
+                "price": plan.amount(interval, currency),
+                "currency": currency.value,
                 "action": action,
             }
         )
@@ -114,7 +120,12 @@ def pricing(request):
         current = state.entitlement.subscribed_plan
     else:
         current = None  # shown the other interval, every plan is a change (even the same one)
-    cards = plan_cards(current_code=current, interval=interval, has_live_subscription=live)
+    cards = plan_cards(
+        current_code=current,
+        interval=interval,
+        has_live_subscription=live,
+        currency=tenant_currency_get(tenant=tenant),
+    )
     return render(
         request, "billing/pricing.html", {"cards": cards, "interval": interval, "state": state}
     )

@@ -26,6 +26,8 @@ from . import (  # noqa: F401  (registers the routes)
     tax_id_resources,
 )
 from .billing_resources import checkout_pay, portal_action
+from .checkout_details import collected_from_form
+from .currencies import currency_options_shown
 from .errors import (
     AuthenticationFailed,
     IdempotencyMismatch,
@@ -132,14 +134,7 @@ class Api:
         if kind is None and key == "breakdown" and "amount_tax" in node:
             return {"discounts": [], "taxes": []}
         if kind == "price" and key == "currency_options":
-            return {
-                node["currency"]: {
-                    "custom_unit_amount": None,
-                    "tax_behavior": "unspecified",
-                    "unit_amount": node["unit_amount"],
-                    "unit_amount_decimal": node["unit_amount_decimal"],
-                }
-            }
+            return currency_options_shown(self.state.find("price", object_id) or node)
         if kind == "price" and key == "tiers":
             return []
         if kind == "invoice" and key == "payments":
@@ -458,9 +453,10 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                 session,
                 test_card="pm_card_visa" if outcome == "pay" else "pm_card_chargeDeclined",
                 email=form.get("email") or None,
+                collected=collected_from_form(form),
             )
-        except StripeApiError:
-            self._html(402, checkout_page(self.api, session))
+        except StripeApiError as error:
+            self._html(error.status, checkout_page(self.api, session))
             return
         self._redirect(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
 

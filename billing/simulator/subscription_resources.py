@@ -8,6 +8,7 @@ from .errors import InvalidParameter, InvalidRequest, MissingParam, ResourceMiss
 from .forms import as_bool, as_int, as_list, as_metadata
 from .routing import route
 from .store import filter_created, paginate
+from .taxes import automatic_tax_param
 
 if TYPE_CHECKING:
     from .server import Api
@@ -41,6 +42,7 @@ def subscription_create(api: Api, params: Params) -> dict[str, Any]:
     ):
         raise InvalidParameter(f"Invalid payment_behavior: {behavior}", param="payment_behavior")
     trial = params.get("trial_period_days")
+    automatic_tax = "automatic_tax" in params and automatic_tax_param(params["automatic_tax"])
     return api.billing.create_subscription(
         customer,
         as_list(params.get("items"), "items"),
@@ -52,6 +54,8 @@ def subscription_create(api: Api, params: Params) -> dict[str, Any]:
         cancel_at_period_end=as_bool(
             params.get("cancel_at_period_end", False), "cancel_at_period_end"
         ),
+        currency=params.get("currency"),
+        automatic_tax=automatic_tax,
     )
 
 

@@ -159,7 +159,20 @@ def checkout_session_create(
     cancel_url: str,
     client_reference_id: str,
     metadata: dict[str, str],
+    currency: str = "usd",
+    collect_address: bool = False,
+    collect_tax_id: bool = False,
 ):
+    """A subscription checkout in `currency` with Stripe Tax on; it asks for the billing
+    address and a tax ID when told to, and saves them onto the customer (Stripe requires
+    `customer_update` for that)."""
+    collection: dict[str, Any] = {}
+    if collect_address:
+        collection["billing_address_collection"] = "required"
+    if collect_tax_id:
+        collection["tax_id_collection"] = {"enabled": True}
+    if collection:
+        collection["customer_update"] = {"address": "auto", "name": "auto"}
     with stripe_errors():
         return stripe.checkout.Session.create(
             mode="subscription",
@@ -170,6 +183,9 @@ def checkout_session_create(
             cancel_url=cancel_url,
             metadata=metadata,
             subscription_data={"metadata": metadata},
+            currency=currency,
+            automatic_tax={"enabled": True},
+            **collection,
             **_key(),
         )
 
@@ -246,9 +262,16 @@ def product_modify(product_id: str, **fields: Any):
 
 
 def prices_by_lookup_key(lookup_keys: list[str]):
+    """The active prices holding these lookup keys, each with its `currency_options`."""
     with stripe_errors():
         return list(
-            stripe.Price.list(lookup_keys=lookup_keys, active=True, limit=100, **_key()).data
+            stripe.Price.list(
+                lookup_keys=lookup_keys,
+                active=True,
+                limit=100,
+                expand=["data.currency_options"],
+                **_key(),
+            ).data
         )
 
 
