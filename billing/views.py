@@ -27,6 +27,7 @@ from billing.selectors import (
     usage_warnings,
 )
 from billing.stripe.webhooks import webhook_delivery_check, webhook_trigger_record
+from billing.tax.selectors import reverse_charge_applies
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.clients import client_address
 from loginexus.i18n.formatting import day_long
@@ -93,6 +94,7 @@ def public_pricing(request):
 def billing_overview(request):
     tenant = connection.tenant
     state = billing_state_get(tenant=tenant, now=timezone.now())
+    invoices = list(invoices_list(tenant=tenant)[:12])
     return render(
         request,
         "billing/overview.html",
@@ -100,7 +102,8 @@ def billing_overview(request):
             "state": state,
             "usage": usage_rows(usage=state.usage),
             "usage_warnings": usage_warnings(usage=state.usage),
-            "invoices": invoices_list(tenant=tenant)[:12],
+            "invoices": invoices,
+            "reverse_charge": reverse_charge_applies(invoices=invoices),
             "has_live_subscription": state.entitlement.status in LIVE_STATUSES,
             "incomplete": state.entitlement.status == SubscriptionStatus.INCOMPLETE,
         },

@@ -186,6 +186,7 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/customers/{customer}/tax_ids"): PAGES,
     ("GET", "/v1/customers/{customer}/tax_ids/{tax_id}"): (),
     ("DELETE", "/v1/customers/{customer}/tax_ids/{tax_id}"): (),
+    ("GET", "/v1/tax_rates/{tax_rate}"): (),
     ("POST", "/v1/products"): (
         *PRODUCT_FIELDS,
         "default_price_data.currency",
