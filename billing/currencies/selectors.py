@@ -2,6 +2,7 @@
 one its billing address suggests, else USD."""
 
 from django.utils.translation import gettext
+from djstripe.models import Subscription
 
 from billing.exceptions import CurrencyMismatch
 from billing.plans import Currency
@@ -25,9 +26,21 @@ def currency_for_country(country: str) -> Currency:
 
 
 def customer_currency_get(*, tenant: Tenant) -> Currency | None:
-    """The currency the tenant's Stripe customer was billed in, once it had a subscription."""
+    """The currency the tenant's Stripe customer was billed in, once it had a subscription:
+    the customer's own, else its newest subscription's (the customer's stored copy may
+    predate its first subscription)."""
     customer = customer_get(tenant=tenant)
-    held = (customer.stripe_data.get("currency") or "") if customer else ""
+    if customer is None:
+        return None
+    held = customer.stripe_data.get("currency")
+    if not held:
+        newest = (
+            Subscription.objects.filter(customer=customer)
+            .order_by("-created")
+            .values_list("stripe_data", flat=True)
+            .first()
+        )
+        held = (newest or {}).get("currency")
     return Currency(held) if held in {currency.value for currency in Currency} else None
 
 

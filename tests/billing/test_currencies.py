@@ -56,8 +56,9 @@ def test_a_workspace_in_france_sees_its_plans_in_euros(admin_client_a, tenant_a)
     assert {plan["currency"] for plan in plans} == {"eur"}
     page = admin_client_a.get("/billing/pricing/")
     assert page.status_code == 200
-    assert "45" in page.content.decode() and "€" in page.content.decode()
-    assert "$49" not in page.content.decode()
+    body = page.content.decode()
+    assert "€45" in body and "€185" in body
+    assert "$49" not in body
 
 
 def test_every_price_carries_eur_and_gbp_options_and_a_second_sync_changes_nothing(stripe_ready):
@@ -162,3 +163,18 @@ def test_a_customer_billed_in_dollars_is_refused_a_checkout_in_euros(
     kept = post(admin_client_a, "/api/v1/billing/checkout/", {"plan": "pro", "interval": "month"})
     assert kept.status_code == 201
     assert stripe.checkout.Session.retrieve(kept.json()["session_id"]).currency == "usd"
+
+
+def test_a_customer_whose_stored_copy_predates_its_subscription_keeps_the_subscriptions_currency(
+    admin_client_a, tenant_a, stripe_ready
+):
+    subscription = live_subscription(tenant_a)
+    Subscription.sync_from_stripe_data(stripe.Subscription.cancel(subscription.id))
+    assert Customer.objects.get(id=subscription.customer_id).stripe_data["currency"] is None
+    refused = post(
+        admin_client_a,
+        "/api/v1/billing/checkout/",
+        {"plan": "pro", "interval": "month", "currency": "gbp"},
+    )
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "currency_mismatch"
