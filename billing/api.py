@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from billing import services
 from billing.currencies.selectors import tenant_currency_get
-from billing.plans import PAID_PLANS, PLANS, Currency, Interval, plan_by_code
+from billing.plans import CURRENCY_CHOICES, PAID_PLANS, PLANS, Currency, Interval, plan_by_code
 from billing.selectors import billing_state_get, invoices_list
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.api import ERROR_RESPONSES
@@ -148,7 +148,7 @@ class PlansApi(APIView):
 
 class CheckoutSerializer(PaidPlanChoiceSerializer):
     currency = serializers.ChoiceField(
-        choices=[currency.value for currency in Currency],
+        choices=CURRENCY_CHOICES,
         required=False,
         help_text=_(
             "Default: the currency the workspace is billed in, else its billing address's "

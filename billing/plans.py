@@ -105,6 +105,7 @@ PLANS: dict[str, Plan] = {plan.code: plan for plan in (FREE, PRO, ENTERPRISE)}
 PAID_PLANS = tuple(plan for plan in PLANS.values() if not plan.is_free)
 PLAN_CHOICES = [(plan.code, plan.name) for plan in PLANS.values()]
 CURRENCY = Currency.USD.value  # each price's own currency; EUR and GBP are its options
+CURRENCY_CHOICES = [currency.value for currency in Currency]
 
 
 # What each resource is called on its own (a column, a bar's label) and in a sentence after a

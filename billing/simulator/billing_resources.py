@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import billing_objects, cards, objects
 from .checkout_details import checkout_settings, collected_apply, collected_check
-from .currencies import price_in
+from .currencies import customer_currency_check, price_in
 from .errors import (
     CardDeclined,
     InvalidRequest,
@@ -131,6 +131,7 @@ def checkout_pay(
     customer = api.state.find("customer", session["customer"])
     collected = collected or {"address": None, "tax_id": None}
     collected_check(session, customer, collected)
+    customer_currency_check(api.state, customer, session["currency"])
     at = api.billing.now(customer and customer["id"])
     declines = cards.TEST_CARDS[test_card]["declines"]
     if declines:

@@ -49,6 +49,8 @@ def checkout_page(api: Api, session: dict[str, Any]) -> str:
         for item in session["_line_items"]
     )
     total = money(session["amount_total"], session["currency"])
+    if session["automatic_tax"]["enabled"]:
+        total += " plus tax where it applies"
     if session["status"] != "open":
         return _page(
             "Checkout", f"<table>{rows}</table><p>This session is {escape(session['status'])}.</p>"
