@@ -65,6 +65,10 @@ WELCOME20 = CouponDefinition(
 )
 
 COUPONS: dict[str, CouponDefinition] = {coupon.key: coupon for coupon in (WELCOME20,)}
+# A welcome is for new customers: a workspace that has paid before is refused the code.
+WELCOME20_CODE = PromotionCodeDefinition(
+    code="WELCOME20", coupon="welcome20", first_time_transaction=True
+)
 PROMOTION_CODES: dict[str, PromotionCodeDefinition] = {
-    code.code: code for code in (PromotionCodeDefinition(code="WELCOME20", coupon="welcome20"),)
+    code.code: code for code in (WELCOME20_CODE,)
 }

@@ -191,6 +191,9 @@ def promotion_code_create(api: Api, params: Params) -> dict[str, Any]:
     if restrictions["minimum_amount"] and not restrictions["minimum_amount_currency"]:
         raise MissingParam("restrictions[minimum_amount_currency]")
     at = api.billing.now()
+    expires_at = as_int(params["expires_at"], "expires_at") if params.get("expires_at") else None
+    if expires_at is not None and expires_at <= at:
+        raise InvalidRequest("expires_at must be in the future.", param="expires_at")
     promotion_code = {
         "id": new_id("promo"),
         "object": "promotion_code",
@@ -199,9 +202,7 @@ def promotion_code_create(api: Api, params: Params) -> dict[str, Any]:
         "created": at,
         "customer": params.get("customer"),
         "customer_account": None,
-        "expires_at": as_int(params["expires_at"], "expires_at")
-        if params.get("expires_at")
-        else None,
+        "expires_at": expires_at,
         "livemode": False,
         "max_redemptions": as_int(params["max_redemptions"], "max_redemptions")
         if params.get("max_redemptions")

@@ -11,12 +11,13 @@ import stripe
 from django.core.management import call_command
 from djstripe.models import Coupon, Invoice, PromotionCode
 
+from billing.invoices.selectors import invoice_tax
 from billing.plans import PRO
 from billing.promotions.definitions import PROMOTION_CODES, WELCOME20
 from billing.promotions.services import promotions_sync
 from billing.selectors import entitlement_get
 from loginexus.tenancy.selectors import tenant_host
-from tests.billing.helpers import checkout, entitlement_of, settled
+from tests.billing.helpers import checkout, entitlement_of, settled, subscribe
 from tests.conftest import admin_of, host_client, logged_in
 
 WELCOME = PROMOTION_CODES["WELCOME20"]
@@ -192,3 +193,32 @@ def test_the_billing_page_shows_the_discount_column(promotions_ready, committed_
     table = page[page.index("<table") : page.index("</table>")]
     assert "<th>Discount</th>" in table and "<th>Tax</th>" not in table
     assert "<td>\N{MINUS SIGN}$9.80</td>" in table and "<td>$39.20</td>" in table
+
+
+def test_a_workspace_that_paid_before_is_refused_welcome20(promotions_ready, committed_tenant, sim):
+    first = subscribe(sim, committed_tenant, PRO)
+    stripe.Subscription.cancel(first.stripe_subscription_id)
+    settled(sim)
+    url, session_id = checkout(committed_tenant, PRO)
+
+    answer = pay_with_code(url, "WELCOME20")
+
+    assert answer.status_code == 400
+    assert "This code is only valid for first-time customers." in answer.text
+    assert stripe.checkout.Session.retrieve(session_id).status == "open"
+    settled(sim)
+    assert entitlement_of(committed_tenant).status == "canceled"
+    assert [invoice["total"] for invoice in invoices_answer(committed_tenant)] == [4900]
+
+
+@pytest.mark.parametrize(
+    ("fields", "tax"),
+    [
+        ({"total_taxes": [{"amount": 931}, {"amount": 10}]}, 941),  # API 2025 on
+        ({"total_tax_amounts": [{"amount": 784}]}, 784),  # earlier versions
+        ({"tax": 500}, 500),  # before total_tax_amounts
+        ({}, 0),
+    ],
+)
+def test_tax_is_read_from_whichever_field_the_api_version_has(fields, tax):
+    assert invoice_tax({"subtotal": 4900, "total": 4900, **fields}) == tax
