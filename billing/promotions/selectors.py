@@ -53,7 +53,9 @@ def tenant_discounts(*, tenant: Tenant, now: datetime) -> list[DiscountShown]:
         return []
     ids = [
         discount if isinstance(discount, str) else discount.get("id")
-        for subscription in Subscription.objects.filter(customer=customer, status__in=LIVE_STATUSES)
+        for subscription in Subscription.objects.filter(
+            customer=customer, stripe_data__status__in=[str(status) for status in LIVE_STATUSES]
+        )
         for discount in (subscription.stripe_data or {}).get("discounts") or []
     ]
     discounts = [d.stripe_data or {} for d in Discount.objects.filter(id__in=ids)]

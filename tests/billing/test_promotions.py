@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import requests
 import stripe
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from djstripe.models import Coupon, Invoice, PromotionCode
 
@@ -18,7 +19,7 @@ from billing.promotions.services import promotions_sync
 from billing.selectors import entitlement_get
 from loginexus.tenancy.selectors import tenant_host
 from tests.billing.helpers import checkout, entitlement_of, settled, subscribe
-from tests.conftest import admin_of, host_client, logged_in
+from tests.conftest import PASSWORD, admin_of, host_client, logged_in, staff_member_remove
 
 WELCOME = PROMOTION_CODES["WELCOME20"]
 
@@ -222,3 +223,43 @@ def test_a_workspace_that_paid_before_is_refused_welcome20(promotions_ready, com
 )
 def test_tax_is_read_from_whichever_field_the_api_version_has(fields, tax):
     assert invoice_tax({"subtotal": 4900, "total": 4900, **fields}) == tax
+
+
+# -- staff ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client(committed_db):
+    """The public host's admin as a superuser, committed like the live tenant."""
+    root = get_user_model().objects.create_superuser("root@loginexus.example", PASSWORD)
+    client = host_client("localhost")
+    client.force_login(root)
+    yield client
+    staff_member_remove(root)
+
+
+def test_staff_see_the_tenants_discount_and_who_redeemed_the_code(
+    promotions_ready, committed_tenant, sim, staff_client
+):
+    url, _ = checkout(committed_tenant, PRO)
+    assert pay_with_code(url, "WELCOME20").status_code == 303
+    settled(sim)
+
+    page = staff_client.get(f"/admin/tenancy/tenant/{committed_tenant.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    discount = body[body.index("<h3>Discount</h3>") : body.index("<h3>Invoices</h3>")]
+    assert "Welcome: 20% off for 3 months (code WELCOME20)" in discount
+    assert "20 % off" in discount and "until " in discount
+
+    promotion_code = PromotionCode.objects.get(id=promotions_ready["WELCOME20"].promotion_code_id)
+    listed = staff_client.get("/admin/djstripe/promotioncode/").content.decode()
+    assert "WELCOME20" in listed
+    page = staff_client.get(f"/admin/djstripe/promotioncode/{promotion_code.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    redeemed_by = body[body.index("Redeemed by") :]
+    assert f'/admin/tenancy/tenant/{committed_tenant.pk}/change/">{committed_tenant.name}</a>' in (
+        redeemed_by
+    )
+    assert "Times redeemed" in body
