@@ -109,3 +109,13 @@ def promotions_sync(
         PromotionCode.sync_from_stripe_data(promotion_code)
         synced.append(SyncedPromotionCode(definition.code, promotion_code.id, coupon.id))
     return synced
+
+
+def promotion_codes_refresh(*, promotion_codes: Iterable[PromotionCode]) -> int:
+    """Store Stripe's current copy of each code: its `times_redeemed` moves in Stripe only.
+    Answers how many were refreshed."""
+    refreshed = 0
+    for promotion_code in promotion_codes:
+        PromotionCode.sync_from_stripe_data(boundary.promotion_code_retrieve(promotion_code.id))
+        refreshed += 1
+    return refreshed

@@ -137,8 +137,10 @@ def apply_to_invoice(state: State, invoice: dict[str, Any], discounts: list[dict
             {"amount": sum(amounts), "discount": discount["id"]}
         )
     off = sum(entry["amount"] for entry in invoice["total_discount_amounts"])
-    total = invoice["subtotal"] - off
-    invoice["total"] = invoice["total_excluding_tax"] = total
+    # Stripe reckons tax on the discounted amounts; whatever tax the invoice has stays on it.
+    tax = sum(entry["amount"] for entry in invoice.get("total_taxes") or [])
+    invoice["total_excluding_tax"] = invoice["subtotal"] - off
+    total = invoice["total"] = invoice["total_excluding_tax"] + tax
     due = max(0, total + invoice["starting_balance"])
     invoice["amount_due"] = invoice["amount_remaining"] = due
 

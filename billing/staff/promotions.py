@@ -2,14 +2,15 @@
 Stripe counted it redeemed, and which workspaces redeemed it. Read-only: codes are defined in
 billing/promotions/definitions.py and synced by `billing_sync_plans`."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from djstripe.models import Coupon, PromotionCode
 
 from billing.promotions.selectors import promotion_code_redemptions
+from billing.promotions.services import promotion_codes_refresh
 from billing.staff.stripe_admin import SyncedStripeAdminMixin
 from loginexus.i18n.formatting import day
 
@@ -31,6 +32,21 @@ class PromotionCodeAdmin(SyncedStripeAdminMixin, admin.ModelAdmin):
         "redemptions",
     )
     readonly_fields = fields
+    actions = ["refresh"]
+
+    def get_actions(self, request):
+        """Only the refresh (dj-stripe's own actions are off, as on its other screens)."""
+        return {"refresh": self.get_action("refresh")}
+
+    @admin.action(description=_("Refresh from Stripe (times redeemed)"))
+    def refresh(self, request, queryset):
+        count = promotion_codes_refresh(promotion_codes=queryset)
+        message = ngettext(
+            "%(count)d promotion code refreshed from Stripe.",
+            "%(count)d promotion codes refreshed from Stripe.",
+            count,
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.display(description=_("Code"))
     def code_shown(self, promotion_code: PromotionCode) -> str:
@@ -46,7 +62,7 @@ class PromotionCodeAdmin(SyncedStripeAdminMixin, admin.ModelAdmin):
     def active_shown(self, promotion_code: PromotionCode) -> bool:
         return bool(promotion_code.active)
 
-    @admin.display(description=_("Times redeemed"))
+    @admin.display(description=_("Times redeemed (as last synced)"))
     def times_redeemed(self, promotion_code: PromotionCode) -> int:
         return promotion_code.times_redeemed
 

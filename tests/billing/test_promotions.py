@@ -263,3 +263,24 @@ def test_staff_see_the_tenants_discount_and_who_redeemed_the_code(
         redeemed_by
     )
     assert "Times redeemed" in body
+
+
+def test_staff_refresh_a_codes_times_redeemed_from_stripe(
+    promotions_ready, committed_tenant, sim, staff_client
+):
+    url, _ = checkout(committed_tenant, PRO)
+    assert pay_with_code(url, "WELCOME20").status_code == 303
+    settled(sim)
+    promotion_code = PromotionCode.objects.get(id=promotions_ready["WELCOME20"].promotion_code_id)
+    assert promotion_code.times_redeemed == 0  # synced before the checkout
+
+    answer = staff_client.post(
+        "/admin/djstripe/promotioncode/",
+        {"action": "refresh", "_selected_action": [promotion_code.pk]},
+        follow=True,
+    )
+
+    assert answer.status_code == 200
+    assert "1 promotion code refreshed from Stripe." in answer.content.decode()
+    promotion_code.refresh_from_db()
+    assert promotion_code.times_redeemed == 1

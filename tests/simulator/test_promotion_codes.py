@@ -244,3 +244,20 @@ def test_a_first_time_code_is_refused_to_a_customer_who_has_paid(sim, stripe_cli
 def test_a_session_without_allow_promotion_codes_has_no_code_field(stripe_client, prices):
     session = _session(stripe_client, prices["pro_monthly"].id, allow_promotion_codes=False)
     assert "promotion_code" not in requests.get(session.url, timeout=10).text
+
+
+def test_a_declined_card_redeems_nothing(stripe_client, prices):
+    code = _code(stripe_client, _coupon(stripe_client), code="WELCOME20")
+    session = _session(stripe_client, prices["pro_monthly"].id)
+
+    answer = requests.post(
+        session.url,
+        data={"outcome": "decline", "promotion_code": "WELCOME20"},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert answer.status_code == 402
+    assert "Your card was declined." in answer.text
+    assert stripe_client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    assert stripe_client.v1.promotion_codes.retrieve(code.id).times_redeemed == 0
