@@ -16,12 +16,12 @@ from django_ratelimit.core import get_usage
 from djstripe.models import WebhookEndpoint
 
 from billing import services
+from billing.invoices.selectors import invoice_summaries, invoices_list
 from billing.models import LIVE_STATUSES, SubscriptionStatus
 from billing.plans import CURRENCY, FREE, PLANS, Interval, plan_by_code
 from billing.selectors import (
     billing_state_get,
     entitlement_get,
-    invoices_list,
     usage_rows,
     usage_warnings,
 )
@@ -94,7 +94,7 @@ def billing_overview(request):
             "state": state,
             "usage": usage_rows(usage=state.usage),
             "usage_warnings": usage_warnings(usage=state.usage),
-            "invoices": invoices_list(tenant=tenant)[:12],
+            "invoices": invoice_summaries(invoices_list(tenant=tenant)[:12]),
             "has_live_subscription": state.entitlement.status in LIVE_STATUSES,
             "incomplete": state.entitlement.status == SubscriptionStatus.INCOMPLETE,
         },

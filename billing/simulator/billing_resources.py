@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import billing_objects, cards, objects
+from . import billing_objects, cards, discounts, objects
 from .errors import (
     CardDeclined,
     InvalidRequest,
@@ -104,12 +104,35 @@ def checkout_session_expire(api: Api, params: Params, session: str) -> dict[str,
     return found
 
 
-def checkout_pay(api: Api, session: dict[str, Any], *, test_card: str, email: str | None) -> None:
-    """What the hosted page's Pay button does: the customer, the subscription, the events."""
+def checkout_pay(
+    api: Api,
+    session: dict[str, Any],
+    *,
+    test_card: str,
+    email: str | None,
+    promotion_code: str | None = None,
+) -> None:
+    """What the hosted page's Pay button does: the customer, the subscription, the events.
+    A promotion code the page refuses stops it before anything is paid."""
     if session["status"] != "open":
         raise InvalidRequest(f"This Checkout Session is {session['status']}.")
     customer = api.state.find("customer", session["customer"])
     at = api.billing.now(customer and customer["id"])
+    code = None
+    if promotion_code and session["allow_promotion_codes"]:
+        try:
+            code = discounts.promotion_code_for_checkout(
+                api.state,
+                promotion_code,
+                customer_id=customer and customer["id"],
+                amount=session["amount_subtotal"],
+                currency=session["currency"],
+                at=at,
+            )
+        except discounts.CodeRefused as refusal:
+            session["_last_error"] = refusal.message
+            api.state.mark_dirty()
+            raise
     declines = cards.TEST_CARDS[test_card]["declines"]
     if declines:
         # The card is refused before anything is created; the page shows the error.
@@ -132,6 +155,18 @@ def checkout_pay(api: Api, session: dict[str, Any], *, test_card: str, email: st
     pending: list = []
     subscription_data = session["_subscription_data"]
     trial_days = subscription_data.get("trial_period_days")
+    subscription_id = new_id("sub")
+    discount = None
+    if code is not None:
+        discount = discounts.redeem(
+            api.state,
+            code,
+            customer_id=customer["id"],
+            subscription_id=subscription_id,
+            checkout_session=session["id"],
+            at=at,
+        )
+        session["discounts"] = [{"coupon": None, "promotion_code": code["id"]}]
     sub = api.billing.create_subscription(
         customer,
         [
@@ -144,7 +179,14 @@ def checkout_pay(api: Api, session: dict[str, Any], *, test_card: str, email: st
         trial_days=as_int(trial_days, "trial_period_days") if trial_days else None,
         payment_behavior="allow_incomplete",
         pending=pending,
+        subscription_id=subscription_id,
+        discounts=[discount["id"]] if discount else None,
     )
+    if discount is not None:
+        first = api.state.get("invoice", sub["latest_invoice"])
+        off = sum(entry["amount"] for entry in first["total_discount_amounts"])
+        session["total_details"]["amount_discount"] = off
+        session["amount_total"] = session["amount_subtotal"] - off
     session.update(
         status="complete",
         payment_status="paid" if sub["status"] == "active" else "no_payment_required",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import billing_objects, objects
+from .discounts import apply_to_invoice, in_effect
 from .ids import new_id
 from .store import State
 
@@ -118,6 +119,8 @@ class Invoicing:
             for tax_id in reversed(self.state.all("tax_id"))
             if tax_id["customer"] == customer["id"]
         ]
+        if sub is not None and sub.get("discounts"):
+            apply_to_invoice(self.state, invoice, in_effect(self.state, sub["discounts"], at=at))
         return invoice
 
     def finalize(self, invoice: dict[str, Any], customer: dict[str, Any], *, at: int) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from . import billing_objects, cards, objects
 from .clock import add_interval, system_time
+from .discounts import in_effect
 from .errors import CardDeclined, InvalidRequest, MissingParam, StripeApiError
 from .events import EventLog, HeldEvent, previous_attributes
 from .forms import as_int
@@ -185,6 +186,7 @@ class Billing(Invoicing, Renewals, Updates):
         subscription_id: str | None = None,
         cancel_at_period_end: bool = False,
         pending: list[HeldEvent] | None = None,
+        discounts: list[str] | None = None,
     ) -> dict[str, Any]:
         """Start a subscription and collect its first invoice.
 
@@ -239,6 +241,7 @@ class Billing(Invoicing, Renewals, Updates):
             metadata=metadata,
             test_clock=customer["test_clock"],
         )
+        sub["discounts"] = list(discounts or [])
         period_end = at + trial_days * 86400 if trial_days else add_interval(at, interval, count)
         for price, quantity in prices:
             sub["items"]["data"].append(
@@ -417,6 +420,8 @@ class Billing(Invoicing, Renewals, Updates):
             )
         if sub["status"] == "trialing":
             sub["status"] = "active"
+        # A repeating discount ends with its last month: Stripe takes it off the subscription.
+        sub["discounts"] = [d["id"] for d in in_effect(self.state, sub["discounts"], at=at)]
         first = sub["items"]["data"][0]
         lines = list(sub["_pending_items"]) + [
             self.item_line(sub, item, item["current_period_start"], item["current_period_end"])

@@ -54,11 +54,16 @@ def checkout_page(api: Api, session: dict[str, Any]) -> str:
     error = session["_last_error"]
     error_html = f"<p class='error'>{escape(error)}</p>" if error else ""
     email = session["customer_email"] or ""
+    code = (
+        "<label>Promotion code <input name='promotion_code' autocomplete='off'></label><br>"
+        if session["allow_promotion_codes"]
+        else ""
+    )
     return _page(
         "Checkout",
         f"<table>{rows}</table><p><strong>Total due today: {total}</strong></p>{error_html}"
         f"<form method='post'><label>Email <input name='email' value='{escape(email)}'>"
-        f"</label><br>"
+        f"</label><br>{code}"
         "<button class='primary' name='outcome' value='pay'>Pay (4242 4242 4242 4242)</button>"
         "<button name='outcome' value='decline'>Pay with a declined card (…0002)</button>"
         "<button name='outcome' value='cancel'>Cancel</button></form>",

@@ -21,11 +21,13 @@ from . import (  # noqa: F401  (registers the routes)
     customer_resources,
     invoice_resources,
     objects,
+    promotion_resources,
     resources,
     subscription_resources,
     tax_id_resources,
 )
 from .billing_resources import checkout_pay, portal_action
+from .discounts import CodeRefused
 from .errors import (
     AuthenticationFailed,
     IdempotencyMismatch,
@@ -458,7 +460,11 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                 session,
                 test_card="pm_card_visa" if outcome == "pay" else "pm_card_chargeDeclined",
                 email=form.get("email") or None,
+                promotion_code=form.get("promotion_code") or None,
             )
+        except CodeRefused:
+            self._html(400, checkout_page(self.api, session))
+            return
         except StripeApiError:
             self._html(402, checkout_page(self.api, session))
             return

@@ -170,6 +170,7 @@ def checkout_session_create(
             cancel_url=cancel_url,
             metadata=metadata,
             subscription_data={"metadata": metadata},
+            allow_promotion_codes=True,
             **_key(),
         )
 
@@ -198,15 +199,21 @@ def subscriptions_of(*, customer_id: str) -> list:
         return list(listing.auto_paging_iter())
 
 
+# dj-stripe syncs an invoice's discounts from their objects: they come expanded.
+INVOICE_EXPAND = ["discounts", "lines.data.discounts"]
+
+
 def invoice_retrieve(*, invoice_id: str):
     with stripe_errors():
-        return stripe.Invoice.retrieve(invoice_id, **_key())
+        return stripe.Invoice.retrieve(invoice_id, expand=INVOICE_EXPAND, **_key())
 
 
 def invoices_of(*, customer_id: str, limit: int = 24) -> list:
     """The customer's newest invoices."""
+    expand = [f"data.{path}" for path in INVOICE_EXPAND]
     with stripe_errors():
-        return list(stripe.Invoice.list(customer=customer_id, limit=limit, **_key()).data)
+        listing = stripe.Invoice.list(customer=customer_id, limit=limit, expand=expand, **_key())
+        return list(listing.data)
 
 
 def subscription_modify(*, subscription_id: str, **changes: Any):
@@ -255,6 +262,50 @@ def prices_by_lookup_key(lookup_keys: list[str]):
 def price_create(**fields: Any):
     with stripe_errors():
         return stripe.Price.create(**fields, **_key())
+
+
+# -- Coupons and promotion codes (billing/promotions/)
+
+
+def coupons_list() -> list:
+    with stripe_errors():
+        return list(stripe.Coupon.list(limit=100, **_key()).auto_paging_iter())
+
+
+def coupon_create(**fields: Any):
+    with stripe_errors():
+        return stripe.Coupon.create(**fields, **_key())
+
+
+def coupon_modify(coupon_id: str, **fields: Any):
+    with stripe_errors():
+        return stripe.Coupon.modify(coupon_id, **fields, **_key())
+
+
+def coupon_delete(coupon_id: str):
+    with stripe_errors():
+        return stripe.Coupon.delete(coupon_id, **_key())
+
+
+def promotion_codes_list(*, code: str) -> list:
+    with stripe_errors():
+        listing = stripe.PromotionCode.list(code=code, limit=100, **_key())
+        return list(listing.auto_paging_iter())
+
+
+def promotion_code_retrieve(promotion_code_id: str):
+    with stripe_errors():
+        return stripe.PromotionCode.retrieve(promotion_code_id, **_key())
+
+
+def promotion_code_create(**fields: Any):
+    with stripe_errors():
+        return stripe.PromotionCode.create(**fields, **_key())
+
+
+def promotion_code_modify(promotion_code_id: str, **fields: Any):
+    with stripe_errors():
+        return stripe.PromotionCode.modify(promotion_code_id, **fields, **_key())
 
 
 def as_stripe_object(data: dict[str, Any]):
