@@ -93,18 +93,20 @@ def _notice_context(
     }
 
 
+def notices_resolve(*, stripe_id: str) -> int:
+    """What the object's notices asked for is done (its invoice paid or voided)."""
+    return BillingNotice.objects.filter(stripe_id=stripe_id, resolved_at=None).update(
+        resolved_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def notice_for_event(
     *, tenant: Tenant | None, event_type: str, stripe_object: dict[str, Any]
 ) -> BillingNotice | None:
     """The notice a Stripe event calls for, written and emailed to the tenant's active admins
-    if it was not sent already; an invoice paid resolves its notices. None when nothing new."""
+    if it was not sent already. None when nothing new was sent."""
     if tenant is None:
-        return None
-    if event_type in RESOLVING_EVENTS:
-        BillingNotice.objects.filter(stripe_id=stripe_object["id"], resolved_at=None).update(
-            resolved_at=timezone.now()
-        )
         return None
     kind = NOTICE_EVENTS.get(event_type)
     if (
