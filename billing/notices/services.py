@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
-from djstripe.models import Invoice
+from djstripe.models import Customer, Invoice
 
 from billing.notices.models import BillingNotice, NoticeKind
 from billing.plans import plan_and_interval_for_lookup_key
@@ -57,6 +57,19 @@ def _plan_name(subscription: dict[str, Any]) -> str:
     return known[0].name if known else ""
 
 
+def _has_card(subscription: dict[str, Any]) -> bool:
+    """Whether Stripe has a way to charge at the trial's end: the subscription's method or its
+    customer's default, as last synced."""
+    if subscription.get("default_payment_method"):
+        return True
+    stored = (
+        Customer.objects.filter(id=subscription.get("customer"))
+        .values_list("stripe_data", flat=True)
+        .first()
+    )
+    return bool(((stored or {}).get("invoice_settings") or {}).get("default_payment_method"))
+
+
 def _invoice_paid(invoice_id: str) -> bool:
     stored = Invoice.objects.filter(id=invoice_id).values_list("stripe_data", flat=True).first()
     return bool(stored) and stored.get("status") == "paid"
@@ -74,6 +87,7 @@ def _notice_context(
         return billing_url, {
             "plan_name": _plan_name(stripe_object),
             "trial_end": _timestamp(stripe_object.get("trial_end")),
+            "has_card": _has_card(stripe_object),
             "billing_url": billing_url,
         }
     if stripe_object.get("status") != "open" or _invoice_paid(stripe_object["id"]):

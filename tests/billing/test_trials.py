@@ -180,6 +180,7 @@ def test_three_days_before_the_end_the_admins_get_one_email_with_the_card_link(
     assert message["Subject"].startswith(f"LogiNexus: the trial of {committed_tenant.name} ends on")
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "your Pro trial ends on" in text
+    assert "without one the workspace moves to the Free plan" in text
     assert f"Add a card: http://{committed_tenant.slug}.localhost:8000/billing/" in text
     assert BillingNotice.objects.get(kind=NoticeKind.TRIAL_WILL_END).stripe_id == (
         entitlement.stripe_subscription_id
@@ -214,7 +215,7 @@ def test_at_the_end_without_a_card_the_subscription_is_canceled_and_the_tenant_i
 
 
 def test_at_the_end_with_a_card_from_the_portal_the_plan_is_billed_and_stays(
-    billing_ready, committed_tenant, sim
+    billing_ready, committed_tenant, sim, mailbox
 ):
     from billing.services import billing_portal_start
 
@@ -237,3 +238,7 @@ def test_at_the_end_with_a_card_from_the_portal_the_plan_is_billed_and_stays(
         stripe.Subscription.retrieve(entitlement.stripe_subscription_id).latest_invoice
     )
     assert (renewal.status, renewal.amount_paid) == ("paid", 4900)
+    (reminder,) = wait_for(mailbox.messages, message="no trial reminder was sent")
+    text = reminder.get_body(preferencelist=("plain",)).get_content()
+    assert "The plan then continues and your card is charged; there is nothing to do." in text
+    assert "Add a card" not in text

@@ -156,3 +156,27 @@ def test_a_renewal_on_a_3ds_card_awaits_authentication_until_the_hosted_page_com
         "invoice.payment_succeeded",
         "customer.subscription.updated",
     ]
+
+
+def test_a_first_invoice_on_a_3ds_card_leaves_the_subscription_incomplete_and_pay_refuses(
+    stripe_client,
+):
+    prices = create_catalogue(stripe_client)
+    customer = stripe_client.v1.customers.create(
+        params={
+            "payment_method": "pm_card_authenticationRequired",
+            "invoice_settings": {"default_payment_method": "pm_card_authenticationRequired"},
+        }
+    )
+    sub = stripe_client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": prices["pro_monthly"].id}]}
+    )
+    assert sub.status == "incomplete"
+    invoice = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
+    assert invoice.status == "open" and invoice.attempt_count == 1
+    assert stripe_client.v1.charges.list(params={"customer": customer.id}).data == []
+    with pytest.raises(stripe.CardError) as refused:
+        stripe_client.v1.invoices.pay(invoice.id)
+    assert refused.value.code == "invoice_payment_intent_requires_action"
+    assert refused.value.http_status == 402
+    assert stripe_client.v1.invoices.retrieve(invoice.id).status == "open"
