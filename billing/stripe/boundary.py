@@ -305,6 +305,11 @@ def webhook_endpoint_create(*, url: str, enabled_events: list[str], metadata: di
         )
 
 
+def webhook_endpoint_events_set(endpoint_id: str, *, enabled_events: list[str]):
+    with stripe_errors():
+        return stripe.WebhookEndpoint.modify(endpoint_id, enabled_events=enabled_events, **_key())
+
+
 def webhook_endpoint_delete(endpoint_id: str):
     with stripe_errors():
         return stripe.WebhookEndpoint.delete(endpoint_id, **_key())

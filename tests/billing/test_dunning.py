@@ -14,6 +14,8 @@ from loginexus.tenancy.selectors import tenant_host
 from tests.billing.helpers import entitlement_of, post_event, settled, subscribe, wait_for
 from tests.conftest import admin_of, host_client, logged_in
 
+DUNNING_EVENTS = ("customer.subscription.trial_will_end", "invoice.payment_action_required")
+
 
 def advance(sim, days: float, payment: str = "auto") -> None:
     answer = requests.post(
@@ -141,3 +143,23 @@ def test_a_checkout_decline_sends_no_dunning_email(billing_ready, committed_tena
     settled(sim)
     assert mailbox.messages() == []
     assert not BillingNotice.objects.exists()
+
+
+def test_an_endpoint_made_before_the_dunning_events_is_subscribed_to_them(
+    billing_ready, web_server
+):
+    from djstripe.models import WebhookEndpoint
+
+    from billing.stripe.catalog import WEBHOOK_EVENTS, webhook_endpoint_ensure
+
+    older = [e for e in WEBHOOK_EVENTS if e not in DUNNING_EVENTS]
+    stripe.WebhookEndpoint.modify(billing_ready.id, enabled_events=older)
+
+    again = webhook_endpoint_ensure(base_url=web_server)
+    assert again.id == billing_ready.id
+    remote = stripe.WebhookEndpoint.retrieve(billing_ready.id)
+    assert set(DUNNING_EVENTS) <= set(remote.enabled_events)
+    assert sorted(remote.enabled_events) == sorted(WEBHOOK_EVENTS)
+    stored = WebhookEndpoint.objects.get(id=billing_ready.id)
+    assert sorted(stored.enabled_events) == sorted(WEBHOOK_EVENTS)
+    assert stored.secret == billing_ready.secret
