@@ -242,3 +242,17 @@ def test_at_the_end_with_a_card_from_the_portal_the_plan_is_billed_and_stays(
     text = reminder.get_body(preferencelist=("plain",)).get_content()
     assert "The plan then continues and your card is charged; there is nothing to do." in text
     assert "Add a card" not in text
+
+
+def test_the_trial_banner_counts_in_german(admin_client_a, tenant_a, stripe_ready):
+    assert start_trial(admin_client_a).status_code == 201
+    page = admin_client_a.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Testphase: noch 14 Tage." in page
+    assert "Karte hinterlegen, um den Tarif zu behalten" in page
+    Entitlement.objects.filter(tenant=tenant_a).update(
+        period_end=timezone.now() + timedelta(hours=5)
+    )
+    assert (
+        "Testphase: noch 1 Tag."
+        in admin_client_a.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    )
