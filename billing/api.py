@@ -40,6 +40,9 @@ class BillingStateSerializer(serializers.Serializer):
     period_end = serializers.DateTimeField()
     grace_until = serializers.DateTimeField(allow_null=True)
     cancel_at_period_end = serializers.BooleanField()
+    trial_end = serializers.DateTimeField(
+        allow_null=True, help_text=_("When the trial ends; null when not trialing.")
+    )
     comp_until = serializers.DateTimeField(
         allow_null=True, help_text=_("Set while the plan is complimentary (given by LogiNexus).")
     )
@@ -58,6 +61,7 @@ def billing_state_data(tenant) -> dict:
             "period_end": state.period_end,
             "grace_until": entitlement.grace_until if state.in_grace else None,
             "cancel_at_period_end": entitlement.cancel_at_period_end,
+            "trial_end": entitlement.trial_end,
             "comp_until": entitlement.comp_until if state.on_comp else None,
             "usage": {
                 str(resource): {"used": usage.used, "limit": usage.limit}

@@ -18,7 +18,7 @@ from djstripe.models import WebhookEndpoint
 from billing import services
 from billing.invoices.selectors import invoice_summaries, invoices_list
 from billing.models import LIVE_STATUSES, SubscriptionStatus
-from billing.plans import CURRENCY, FREE, PLANS, Interval, plan_by_code
+from billing.plans import CURRENCY, FREE, PAID_PLANS, PLANS, Interval, plan_by_code
 from billing.selectors import (
     billing_state_get,
     entitlement_get,
@@ -26,6 +26,7 @@ from billing.selectors import (
     usage_warnings,
 )
 from billing.stripe.webhooks import webhook_delivery_check, webhook_trigger_record
+from billing.trials.selectors import trial_available
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.clients import client_address
 from loginexus.i18n.formatting import day_long
@@ -116,7 +117,15 @@ def pricing(request):
         current = None  # shown the other interval, every plan is a change (even the same one)
     cards = plan_cards(current_code=current, interval=interval, has_live_subscription=live)
     return render(
-        request, "billing/pricing.html", {"cards": cards, "interval": interval, "state": state}
+        request,
+        "billing/pricing.html",
+        {
+            "cards": cards,
+            "interval": interval,
+            "state": state,
+            "trial_offer": trial_available(entitlement=state.entitlement),
+            "trial_plans": PAID_PLANS,
+        },
     )
 
 

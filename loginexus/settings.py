@@ -316,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "loginexus.accounts.models.Role",
         "WebhookEventTypeEnum": "webhooks.models.EventType",
         "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+        "PaidPlanEnum": ["pro", "enterprise"],
     },
     # The outbound webhooks' bodies as components beside the objects they carry.
     "POSTPROCESSING_HOOKS": [

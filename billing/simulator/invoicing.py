@@ -146,8 +146,19 @@ class Invoicing:
         at: int,
         outcome: Outcome,
         retry_days: list[int] | None,
+        authenticated: bool = False,
     ) -> bool:
-        """One payment attempt, with Stripe's charge and invoice events."""
+        """One payment attempt, with Stripe's charge and invoice events. A card that needs
+        3-D Secure, charged without the cardholder (``authenticated`` false), leaves the invoice
+        open awaiting authentication, as Stripe does."""
+        if (
+            invoice["amount_due"] > 0
+            and outcome is None
+            and not authenticated
+            and pm is not None
+            and pm.get("_authenticates")
+        ):
+            return self._await_authentication(invoice, at=at)
         succeeded = invoice["amount_due"] == 0 or self.would_succeed(pm, outcome)
         if invoice["amount_due"] > 0:
             invoice["attempt_count"] += 1
@@ -177,6 +188,7 @@ class Invoicing:
             invoice["status_transitions"]["paid_at"] = at
             invoice["default_payment_method"] = None
             invoice["auto_advance"] = False
+            invoice["_requires_action"] = False
             self.emit("invoice.paid", invoice, at=at)
             self.emit("invoice.payment_succeeded", invoice, at=at)
             return True
@@ -187,6 +199,17 @@ class Invoicing:
             else None
         )
         self.emit("invoice.payment_failed", invoice, at=at)
+        return False
+
+    def _await_authentication(self, invoice: dict[str, Any], *, at: int) -> bool:
+        """The attempt's payment needs the cardholder to authenticate: no charge is made, the
+        invoice stays open (Stripe does not retry it) and its hosted page asks for the
+        authentication."""
+        invoice["attempt_count"] += 1
+        invoice["attempted"] = True
+        invoice["next_payment_attempt"] = None
+        invoice["_requires_action"] = True
+        self.emit("invoice.payment_action_required", invoice, at=at)
         return False
 
     def open_and_collect(

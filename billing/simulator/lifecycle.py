@@ -150,6 +150,12 @@ class Billing(Invoicing, Renewals, Updates):
         )
         return self.state.find("payment_method", pm_id) if pm_id else None
 
+    def invoice_charging_method(self, invoice: dict[str, Any]) -> dict[str, Any] | None:
+        """The method Stripe charges for an invoice: its subscription's or its customer's."""
+        customer = self.state.get("customer", invoice["customer"])
+        sub_id = ((invoice["parent"] or {}).get("subscription_details") or {}).get("subscription")
+        return self.charging_method(self.state.find("subscription", sub_id), customer)
+
     @staticmethod
     def would_succeed(pm: dict[str, Any] | None, outcome: Outcome) -> bool:
         if outcome == "succeed":
@@ -187,6 +193,8 @@ class Billing(Invoicing, Renewals, Updates):
         cancel_at_period_end: bool = False,
         pending: list[HeldEvent] | None = None,
         discounts: list[str] | None = None,
+        trial_end_behavior: str = "create_invoice",
+        save_default_payment_method: str = "off",
     ) -> dict[str, Any]:
         """Start a subscription and collect its first invoice.
 
@@ -255,6 +263,8 @@ class Billing(Invoicing, Renewals, Updates):
                 )
             )
         sub["items"]["total_count"] = len(sub["items"]["data"])
+        sub["trial_settings"]["end_behavior"]["missing_payment_method"] = trial_end_behavior
+        sub["payment_settings"]["save_default_payment_method"] = save_default_payment_method
         if cancel_at_period_end:
             sub["cancel_at_period_end"] = True
             sub["cancel_at"] = period_end
@@ -369,8 +379,10 @@ class Billing(Invoicing, Renewals, Updates):
         at: int,
         pm: dict[str, Any] | None = None,
         outcome: Outcome = None,
+        authenticated: bool = False,
     ) -> bool:
-        """Collect an open invoice now (``/pay``, the hosted invoice page, a retry)."""
+        """Collect an open invoice now (``/pay``, the hosted invoice page, a retry); on the
+        hosted page the cardholder is there to authenticate (``authenticated``)."""
         customer = self.state.get("customer", invoice["customer"])
         sub_id = (invoice["parent"] or {}).get("subscription_details", {}).get("subscription")
         sub = self.state.find("subscription", sub_id) if sub_id else None
@@ -381,8 +393,23 @@ class Billing(Invoicing, Renewals, Updates):
             else None
         )
         paid = self.pay_invoice(
-            invoice, customer, method, at=at, outcome=outcome, retry_days=retry_days
+            invoice,
+            customer,
+            method,
+            at=at,
+            outcome=outcome,
+            retry_days=retry_days,
+            authenticated=authenticated,
         )
+        if (
+            sub is not None
+            and paid
+            and pm is not None
+            and pm["customer"] == customer["id"]
+            and sub["payment_settings"]["save_default_payment_method"] == "on_subscription"
+        ):
+            # Stripe keeps the method that paid the subscription's invoice as its default.
+            sub["default_payment_method"] = pm["id"]
         if sub is not None and paid and sub["status"] in ("past_due", "incomplete", "unpaid"):
             self._set_status(sub, "active", at=at)
         elif (
@@ -407,6 +434,15 @@ class Billing(Invoicing, Renewals, Updates):
         collects it about an hour later (``automatically_finalizes_at``), when
         `Renewals.run_until` reaches that moment."""
         customer = self.state.get("customer", sub["customer"])
+        if (
+            sub["status"] == "trialing"
+            and sub["trial_settings"]["end_behavior"]["missing_payment_method"] == "cancel"
+            and self.charging_method(sub, customer) is None
+        ):
+            # The trial ends with no way to pay and the subscription was told to cancel then:
+            # no invoice, the subscription ends (customer.subscription.deleted).
+            self.cancel_subscription(sub, at=at, reason="cancellation_requested")
+            return
         before = copy.deepcopy(sub)
         for item in sub["items"]["data"]:
             recurring = item["price"]["recurring"]

@@ -121,7 +121,8 @@ def portal_page(api: Api, session: dict[str, Any], notice: str | None = None) ->
         "<button name='card' value='pm_card_visa'>Use Visa …4242</button>"
         "<button name='card' value='pm_card_chargeCustomerFail'>Use a card whose charges "
         "decline …0341"
-        "</button></form>"
+        "</button><button name='card' value='pm_card_authenticationRequired'>Use a card that "
+        "needs 3-D Secure …3184</button></form>"
         f"<h2>Invoices</h2><table>{invoices}</table><p><a href='{back}'>Return</a></p>",
     )
 
@@ -133,7 +134,14 @@ def invoice_page(api: Api, invoice: dict[str, Any], notice: str | None = None) -
         for line in invoice["lines"]["data"]
     )
     pay = ""
-    if invoice["status"] == "open":
+    if invoice["status"] == "open" and invoice.get("_requires_action"):
+        pay = (
+            "<p>This payment needs you to confirm it with your bank (3-D Secure).</p>"
+            "<form method='post'><button class='primary' name='action' value='authenticate'>"
+            "Complete authentication</button><button name='action' value='fail_authentication'>"
+            "Fail authentication</button></form>"
+        )
+    elif invoice["status"] == "open":
         pay = (
             "<form method='post'><button class='primary' name='card' value='pm_card_visa'>"
             "Pay with Visa …4242</button><button name='card' value='pm_card_chargeDeclined'>"

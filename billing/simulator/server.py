@@ -490,10 +490,18 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             return
         customer = self.api.state.get("customer", invoice["customer"])
         at = self.api.billing.now(customer["id"])
-        pm = self.api.billing.paying_method(
-            form.get("card", "pm_card_visa"), customer, at=at, param="card"
-        )
-        paid = self.api.billing.pay_open_invoice(invoice, at=at, pm=pm)
+        action = form.get("action")
+        if action in ("authenticate", "fail_authentication") and invoice.get("_requires_action"):
+            # 3-D Secure on the hosted page: the card that awaits it is charged, authenticated.
+            if action == "fail_authentication":
+                self._html(402, invoice_page(self.api, invoice, notice="Authentication failed."))
+                return
+            pm = self.api.billing.invoice_charging_method(invoice)
+        else:
+            pm = self.api.billing.paying_method(
+                form.get("card", "pm_card_visa"), customer, at=at, param="card"
+            )
+        paid = self.api.billing.pay_open_invoice(invoice, at=at, pm=pm, authenticated=True)
         self._html(
             200 if paid else 402,
             invoice_page(

@@ -93,7 +93,9 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
         "items.quantity",
         "metadata",
         "payment_behavior",
+        "payment_settings.save_default_payment_method",
         "trial_period_days",
+        "trial_settings.end_behavior.missing_payment_method",
     ),
     ("GET", "/v1/subscriptions/{subscription}"): (),
     ("POST", "/v1/subscriptions/{subscription}"): (

@@ -175,6 +175,24 @@ def checkout_session_create(
         )
 
 
+def subscription_trial_create(
+    *, customer_id: str, price_id: str, trial_days: int, metadata: dict[str, str], key: str
+):
+    """A subscription that starts with a trial and no payment method: if none is added by the
+    trial's end, Stripe cancels it; a method that pays an invoice stays the subscription's."""
+    with stripe_errors():
+        return stripe.Subscription.create(
+            customer=customer_id,
+            items=[{"price": price_id}],
+            trial_period_days=trial_days,
+            trial_settings={"end_behavior": {"missing_payment_method": "cancel"}},
+            payment_settings={"save_default_payment_method": "on_subscription"},
+            metadata=metadata,
+            idempotency_key=key,
+            **_key(),
+        )
+
+
 def billing_portal_session_create(*, customer_id: str, return_url: str):
     with stripe_errors():
         return stripe.billing_portal.Session.create(
@@ -336,6 +354,11 @@ def webhook_endpoint_create(*, url: str, enabled_events: list[str], metadata: di
         return stripe.WebhookEndpoint.create(
             url=url, enabled_events=enabled_events, metadata=metadata, **_key()
         )
+
+
+def webhook_endpoint_events_set(endpoint_id: str, *, enabled_events: list[str]):
+    with stripe_errors():
+        return stripe.WebhookEndpoint.modify(endpoint_id, enabled_events=enabled_events, **_key())
 
 
 def webhook_endpoint_delete(endpoint_id: str):
