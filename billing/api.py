@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 
 from billing import services
 from billing.currencies.selectors import tenant_currency_get
+from billing.invoices.selectors import invoice_summary, invoices_list
 from billing.plans import CURRENCY_CHOICES, PAID_PLANS, PLANS, Currency, Interval, plan_by_code
-from billing.selectors import billing_state_get, invoices_list
+from billing.selectors import billing_state_get
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.api import ERROR_RESPONSES
 from loginexus.apikeys.permissions import HasApiKeyScope, IsApiKey, read_scopes
@@ -40,6 +41,9 @@ class BillingStateSerializer(serializers.Serializer):
     period_end = serializers.DateTimeField()
     grace_until = serializers.DateTimeField(allow_null=True)
     cancel_at_period_end = serializers.BooleanField()
+    trial_end = serializers.DateTimeField(
+        allow_null=True, help_text=_("When the trial ends; null when not trialing.")
+    )
     comp_until = serializers.DateTimeField(
         allow_null=True, help_text=_("Set while the plan is complimentary (given by LogiNexus).")
     )
@@ -58,6 +62,7 @@ def billing_state_data(tenant) -> dict:
             "period_end": state.period_end,
             "grace_until": entitlement.grace_until if state.in_grace else None,
             "cancel_at_period_end": entitlement.cancel_at_period_end,
+            "trial_end": entitlement.trial_end,
             "comp_until": entitlement.comp_until if state.on_comp else None,
             "usage": {
                 str(resource): {"used": usage.used, "limit": usage.limit}
@@ -226,31 +231,31 @@ class PortalApi(AdminBillingApi):
         )
 
 
+class InvoiceLineSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    quantity = serializers.IntegerField(allow_null=True)
+    amount = serializers.IntegerField(help_text=_("Minor units (cents), before discount and tax"))
+
+
 class InvoiceSerializer(serializers.Serializer):
     id = serializers.CharField()
     number = serializers.CharField(allow_null=True)
     created = serializers.DateTimeField()
     amount_due = serializers.IntegerField(help_text=_("Minor units (cents)"))
     amount_paid = serializers.IntegerField(help_text=_("Minor units (cents)"))
+    subtotal = serializers.IntegerField(help_text=_("Minor units (cents), before discount and tax"))
+    discount = serializers.IntegerField(help_text=_("Minor units (cents)"))
+    tax = serializers.IntegerField(help_text=_("Minor units (cents)"))
+    total = serializers.IntegerField(help_text=_("Minor units (cents)"))
     currency = serializers.CharField()
     status = serializers.CharField(allow_null=True)
     hosted_invoice_url = serializers.URLField(allow_null=True)
     invoice_pdf = serializers.URLField(allow_null=True)
+    lines = InvoiceLineSerializer(many=True)
 
 
 def invoice_data(invoice) -> dict:
-    data = invoice.stripe_data
-    return {
-        "id": invoice.id,
-        "number": data.get("number"),
-        "created": invoice.created,
-        "amount_due": data.get("amount_due", 0),
-        "amount_paid": data.get("amount_paid", 0),
-        "currency": data.get("currency", ""),
-        "status": data.get("status"),
-        "hosted_invoice_url": data.get("hosted_invoice_url"),
-        "invoice_pdf": data.get("invoice_pdf"),
-    }
+    return InvoiceSerializer(invoice_summary(invoice)).data
 
 
 class InvoicesApi(BillingReadApi, GenericAPIView):

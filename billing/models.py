@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from djstripe.models import WebhookEventTrigger
 
+from billing.notices.models import BillingNotice  # noqa: F401 (a model of this app)
 from billing.plans import FREE, PAID_PLANS, PLAN_CHOICES, Interval, Plan, Resource, plan_by_code
 
 
@@ -88,6 +89,9 @@ class Entitlement(models.Model):
         help_text="A complimentary plan given by staff, without a Stripe subscription.",
     )
     comp_until = models.DateTimeField(null=True, blank=True)
+    trial_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the tenant started its one trial (kept after it)."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -141,6 +145,12 @@ class Entitlement(models.Model):
         ):
             return subscribed
         return FREE
+
+    @property
+    def trial_end(self) -> datetime | None:
+        """When the running trial ends (Stripe's current period of a trialing subscription is
+        its trial); None when not trialing."""
+        return self.period_end if self.status == SubscriptionStatus.TRIALING else None
 
     def in_grace(self, now: datetime) -> bool:
         return self.status == SubscriptionStatus.PAST_DUE and bool(

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django_tenants.utils import schema_context
-from djstripe.models import Customer, Invoice, Price, Subscription, WebhookEventTrigger
+from djstripe.models import Customer, Price, Subscription, WebhookEventTrigger
 
 from billing.models import LIVE_STATUSES, Entitlement, UsageCounter
 from billing.plans import (
@@ -195,10 +195,6 @@ def subscription_facts_get(*, tenant: Tenant) -> SubscriptionFacts | None:
     )
     live = [facts for facts in newest_first if facts.status in LIVE_STATUSES]
     return (live or newest_first)[0]
-
-
-def invoices_list(*, tenant: Tenant) -> QuerySet[Invoice]:
-    return Invoice.objects.filter(customer__subscriber=tenant).order_by("-created")
 
 
 def price_get(*, plan: Plan, interval: Interval) -> Price | None:

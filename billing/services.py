@@ -30,6 +30,7 @@ from billing.selectors import (
 from billing.stripe import boundary
 from billing.stripe.customers import customer_details, customer_lock
 from billing.stripe.subscriptions import SubscriptionFacts
+from billing.tax.selectors import tax_location_known
 from loginexus.accounts.models import Role, User
 from loginexus.audit.services import audit_record
 from loginexus.mail.services import email_send
@@ -205,7 +206,7 @@ def checkout_start(
         client_reference_id=str(tenant.pk),
         metadata={"tenant_id": str(tenant.pk), "tenant_slug": tenant.slug, "plan": plan.code},
         currency=currency.value,
-        collect_address=not tenant.billing_address_country,
+        collect_address=not tax_location_known(tenant),
         collect_tax_id=tenant.tax_id is None,
     )
     _audited(

@@ -3,6 +3,8 @@
 from django.urls import path
 
 from billing import api, views
+from billing.trials import api as trials_api
+from billing.trials import views as trials_views
 
 app_name = "billing"
 
@@ -16,6 +18,7 @@ urlpatterns = [
     path("portal/", views.portal, name="portal"),
     path("success/", views.success, name="success"),
     path("canceled/", views.canceled, name="canceled"),
+    path("trial/", trials_views.trial, name="trial"),
 ]
 
 api_urlpatterns = [
@@ -27,4 +30,5 @@ api_urlpatterns = [
     path("resume/", api.ResumeApi.as_view(), name="api-billing-resume"),
     path("portal/", api.PortalApi.as_view(), name="api-billing-portal"),
     path("invoices/", api.InvoicesApi.as_view(), name="api-billing-invoices"),
+    path("trial/", trials_api.TrialApi.as_view(), name="api-billing-trial"),
 ]

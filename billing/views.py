@@ -17,17 +17,18 @@ from djstripe.models import WebhookEndpoint
 
 from billing import services
 from billing.currencies.selectors import tenant_currency_get
+from billing.invoices.selectors import invoice_summaries, invoices_list
 from billing.models import LIVE_STATUSES, SubscriptionStatus
-from billing.plans import FREE, PLANS, Currency, Interval, plan_by_code
+from billing.plans import FREE, PAID_PLANS, PLANS, Currency, Interval, plan_by_code
 from billing.selectors import (
     billing_state_get,
     entitlement_get,
-    invoices_list,
     usage_rows,
     usage_warnings,
 )
 from billing.stripe.webhooks import webhook_delivery_check, webhook_trigger_record
 from billing.tax.selectors import reverse_charge_applies
+from billing.trials.selectors import trial_available
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.clients import client_address
 from loginexus.i18n.formatting import day_long
@@ -102,7 +103,7 @@ def billing_overview(request):
             "state": state,
             "usage": usage_rows(usage=state.usage),
             "usage_warnings": usage_warnings(usage=state.usage),
-            "invoices": invoices,
+            "invoices": invoice_summaries(invoices),
             "reverse_charge": reverse_charge_applies(invoices=invoices),
             "has_live_subscription": state.entitlement.status in LIVE_STATUSES,
             "incomplete": state.entitlement.status == SubscriptionStatus.INCOMPLETE,
@@ -130,7 +131,15 @@ def pricing(request):
         currency=tenant_currency_get(tenant=tenant),
     )
     return render(
-        request, "billing/pricing.html", {"cards": cards, "interval": interval, "state": state}
+        request,
+        "billing/pricing.html",
+        {
+            "cards": cards,
+            "interval": interval,
+            "state": state,
+            "trial_offer": trial_available(entitlement=state.entitlement),
+            "trial_plans": PAID_PLANS,
+        },
     )
 
 

@@ -11,7 +11,13 @@ from escrows import services
 from escrows.currencies import CURRENCY_CHOICES
 from escrows.models import ESCROW_ACTIONS, MAX_AMOUNT, MIN_AMOUNT, Escrow, EscrowStatus
 from escrows.selectors import escrow_export_rows, escrow_list
-from loginexus.api import QueryParameters, StrictCharField, acting_user, error_responses
+from loginexus.api import (
+    QueryParameters,
+    StrictCharField,
+    acting_user,
+    addressed_row,
+    error_responses,
+)
 from loginexus.apikeys.permissions import read_write_scopes
 from loginexus.exports import CsvExportMixin, export_schema
 from loginexus.idempotency.api import Idempotent
@@ -40,8 +46,8 @@ class EscrowSerializer(serializers.ModelSerializer):
 
 
 class EscrowCreateSerializer(serializers.Serializer):
-    shipment = serializers.PrimaryKeyRelatedField(
-        queryset=Shipment.objects.all(), help_text=_("Id of a shipment of this workspace")
+    shipment = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text=_("Id of a shipment of this workspace")
     )
     buyer = StrictCharField(max_length=200)
     seller = StrictCharField(max_length=200)
@@ -55,6 +61,11 @@ class EscrowCreateSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(
         choices=CURRENCY_CHOICES, help_text=_("ISO 4217 code, such as EUR (any case)")
     )
+
+    def validate_shipment(self, value: int) -> Shipment:
+        """A reference holding only the pk: escrow_create reads the shipment itself under its
+        lock (and says so when there is none), so it is not read twice."""
+        return Shipment(pk=value)
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and isinstance(data.get("currency"), str):
@@ -128,9 +139,10 @@ class EscrowViewSet(
         return Response(EscrowSerializer(escrow).data, status=status.HTTP_201_CREATED)
 
     def _act(self, request, name: str) -> Response:
-        escrow = services.escrow_transition(
-            escrow=self.get_object(), to_status=ESCROW_ACTIONS[name], actor=acting_user(request)
-        )
+        with addressed_row(Escrow, self.kwargs["pk"]) as escrow:
+            escrow = services.escrow_transition(
+                escrow=escrow, to_status=ESCROW_ACTIONS[name], actor=acting_user(request)
+            )
         return Response(EscrowSerializer(escrow).data)
 
     @ACTION_SCHEMA

@@ -3,6 +3,10 @@
 `escrow_create` is the one way an escrow is made (pages, API, tests): it validates, then inserts
 through `Escrow.objects.create`, whose `save()` counts the escrow against the plan
 (billing.limits), and records the first event. Amounts are Decimal from the parsers down.
+
+As in shipments.services, full_clean() leaves to the database what it guards itself (the foreign
+keys, the check constraints mirrored by the fields' validators and choices), and the shipment is
+read once, under the lock the write needs.
 """
 
 from decimal import Decimal
@@ -37,8 +41,12 @@ def escrow_create(
     created_by: User | None = None,
 ) -> Escrow:
     """Open an escrow for a shipment that is not cancelled (its row is locked, so it cannot be
-    cancelled meanwhile)."""
-    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    cancelled meanwhile). `shipment` may be a reference holding only its pk (from the API)."""
+    try:
+        shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    except Shipment.DoesNotExist as error:
+        message = gettext("There is no shipment %(id)s in this workspace.")
+        raise ValidationError({"shipment": [message % {"id": shipment.pk}]}) from error
     if shipment.status == ShipmentStatus.CANCELLED:
         message = gettext("Shipment %(reference)s is cancelled; it secures nothing.")
         raise ValidationError({"shipment": [message % {"reference": shipment.reference}]})
@@ -50,7 +58,7 @@ def escrow_create(
         "currency": currency.upper(),
         "created_by": created_by,
     }
-    Escrow(**fields).full_clean()
+    Escrow(**fields).full_clean(exclude=["shipment", "created_by"], validate_constraints=False)
     escrow = Escrow.objects.create(**fields)
     EscrowEvent.objects.create(
         escrow=escrow, actor=created_by, from_status="", to_status=escrow.status
@@ -72,10 +80,11 @@ def escrow_transition(*, escrow: Escrow, to_status: str, actor: User | None) -> 
     """Move the escrow to `to_status` if legal now, and record the event.
 
     The escrow's and its shipment's rows are locked: concurrent changes of one escrow take
-    turns, and the shipment cannot change under a release.
+    turns, and the shipment cannot change under a release. Both are read and locked in one
+    statement; `escrow` may be a reference holding only its pk.
     """
-    escrow = Escrow.objects.select_for_update().get(pk=escrow.pk)
-    shipment = Shipment.objects.select_for_update().get(pk=escrow.shipment_id)
+    escrow = Escrow.objects.select_related("shipment").select_for_update().get(pk=escrow.pk)
+    shipment = escrow.shipment
     legal_now = escrow_targets(current=escrow.status, shipment_status=shipment.status)
     if to_status in ESCROW_TRANSITIONS[escrow.status] and to_status not in legal_now:
         message = gettext(

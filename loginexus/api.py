@@ -1,6 +1,9 @@
 """REST API plumbing shared by every app: domain errors and rate limits turned into answers, and
 the error shapes every endpoint documents."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -47,6 +50,21 @@ def exception_handler(exc, context):
         # 401, 403, 404, 405, 415: the same {"detail", "code"} as our domain errors.
         response.data["code"] = exc.get_codes()
     return response
+
+
+@contextmanager
+def addressed_row(model, pk) -> Iterator:
+    """The row an action's URL addresses, as a reference holding only its pk, for a service that
+    reads the row itself under its lock: one read instead of a read here and another there. A pk
+    that is not a number, or names no row, answers 404 as DRF's get_object() does."""
+    try:
+        reference = model(pk=int(pk))
+    except (TypeError, ValueError) as error:
+        raise Http404 from error
+    try:
+        yield reference
+    except model.DoesNotExist as error:
+        raise Http404 from error
 
 
 def acting_user(request):

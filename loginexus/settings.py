@@ -318,6 +318,7 @@ SPECTACULAR_SETTINGS = {
         "BillingCurrencyEnum": "billing.plans.CURRENCY_CHOICES",
         "WebhookEventTypeEnum": "webhooks.models.EventType",
         "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+        "PaidPlanEnum": ["pro", "enterprise"],
     },
     # The outbound webhooks' bodies as components beside the objects they carry.
     "POSTPROCESSING_HOOKS": [

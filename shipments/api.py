@@ -17,7 +17,13 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from loginexus.api import QueryParameters, StrictCharField, acting_user, error_responses
+from loginexus.api import (
+    QueryParameters,
+    StrictCharField,
+    acting_user,
+    addressed_row,
+    error_responses,
+)
 from loginexus.apikeys.permissions import read_write_scopes
 from loginexus.exports import CsvExportMixin, export_schema
 from loginexus.idempotency.api import Idempotent
@@ -151,16 +157,16 @@ class ShipmentViewSet(
         return self._change(request, partial=True)
 
     def _change(self, request, *, partial: bool):
-        shipment = self.get_object()
-        data = ShipmentPatchSerializer(data=request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        details = dict(data.validated_data)
-        shipment = services.shipment_update(
-            shipment=shipment,
-            actor=acting_user(request),
-            to_status=details.pop("status", None),
-            **details,
-        )
+        with addressed_row(Shipment, self.kwargs["pk"]) as shipment:
+            data = ShipmentPatchSerializer(data=request.data, partial=partial)
+            data.is_valid(raise_exception=True)
+            details = dict(data.validated_data)
+            shipment = services.shipment_update(
+                shipment=shipment,
+                actor=acting_user(request),
+                to_status=details.pop("status", None),
+                **details,
+            )
         return Response(ShipmentSerializer(shipment).data)
 
     def destroy(self, request, pk=None):

@@ -3,6 +3,11 @@
 `shipment_create` is the one way a shipment is made (pages, API, demo data, tests): it validates,
 then inserts through `Shipment.objects.create`, whose `save()` counts the shipment against the
 plan (billing.limits), and records the first event.
+
+Validation checks in Python only what the database cannot say as a field error: the unique
+reference is the unique index's to guard (its violation becomes the reference's field error), the
+check constraints' rules are the fields' own validators and choices, and a foreign key given as an
+object is the foreign key's to guard. Each of those would otherwise be a statement of every write.
 """
 
 from collections.abc import Iterator
@@ -17,6 +22,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from loginexus.accounts.models import User
 from loginexus.audit.services import audit_changes, audit_record
+from loginexus.integrity import unique_violated
 from loginexus.transitions import ensure_transition
 from shipments.exceptions import ShipmentLocked
 from shipments.models import SHIPMENT_TRANSITIONS, Shipment, ShipmentEvent, ShipmentStatus
@@ -26,9 +32,10 @@ EDITABLE_FIELDS = frozenset(
     {"reference", "origin", "destination", "carrier", "weight_kg", "expected_delivery"}
 )
 DUPLICATE_REFERENCE = gettext_lazy("A shipment with this reference already exists.")
+# What full_clean() leaves to the database (see the module's docstring).
+WRITE_CLEAN = {"exclude": ["created_by"], "validate_unique": False, "validate_constraints": False}
 
 
-@transaction.atomic
 def shipment_create(
     *,
     reference: str,
@@ -48,9 +55,15 @@ def shipment_create(
         "expected_delivery": expected_delivery,
         "created_by": created_by,
     }
-    Shipment(**fields).full_clean()
-    with _reference_kept_unique(reference):
-        shipment = Shipment.objects.create(**fields)
+    Shipment(**fields).full_clean(**WRITE_CLEAN)
+    with _reference_kept_unique():
+        return _shipment_insert(fields)
+
+
+@transaction.atomic
+def _shipment_insert(fields: dict[str, Any]) -> Shipment:
+    created_by = fields["created_by"]
+    shipment = Shipment.objects.create(**fields)
     ShipmentEvent.objects.create(
         shipment=shipment, actor=created_by, from_status="", to_status=shipment.status
     )
@@ -86,8 +99,8 @@ def shipment_update(
         before = {name: getattr(shipment, name) for name in details}
         for name, value in details.items():
             setattr(shipment, name, value)
-        shipment.full_clean()
-        with _reference_kept_unique(shipment.reference, shipment_pk=shipment.pk):
+        shipment.full_clean(exclude=["created_by"])
+        with _reference_kept_unique():
             shipment.save()
         changes = audit_changes(before, details)
         if changes:
@@ -98,7 +111,7 @@ def shipment_update(
                 changes=changes,
             )
     if to_status is not None and to_status != shipment.status:
-        shipment = shipment_transition(shipment=shipment, to_status=to_status, actor=actor)
+        shipment = _transition(shipment, to_status=to_status, actor=actor)
     return shipment
 
 
@@ -107,8 +120,15 @@ def shipment_transition(*, shipment: Shipment, to_status: str, actor: User | Non
     """Move the shipment to `to_status` if its status machine allows it, and record the event.
 
     The row lock makes concurrent changes of one shipment take turns, so two cannot both pass.
+    `shipment` may be a reference holding only its pk: the row is read here, under the lock.
     """
-    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    return _transition(
+        Shipment.objects.select_for_update().get(pk=shipment.pk), to_status=to_status, actor=actor
+    )
+
+
+def _transition(shipment: Shipment, *, to_status: str, actor: User | None) -> Shipment:
+    """The transition of a shipment whose row this transaction has locked."""
     ensure_transition(
         table=SHIPMENT_TRANSITIONS,
         current=shipment.status,
@@ -163,17 +183,12 @@ def _status_label(status: str) -> str:
 
 
 @contextmanager
-def _reference_kept_unique(reference: str, *, shipment_pk: int | None = None) -> Iterator[None]:
-    """A reference taken by a concurrent writer between full_clean() and the write becomes the
-    same field error full_clean() gives; any other IntegrityError stays what it is.
-
-    The savepoint leaves the transaction usable, so the taken reference can be looked up.
-    """
+def _reference_kept_unique() -> Iterator[None]:
+    """A taken reference (the unique index refused the write, whose transaction is rolled back by
+    then) becomes the field error; any other IntegrityError stays what it is."""
     try:
-        with transaction.atomic():
-            yield
+        yield
     except IntegrityError as error:
-        taken = Shipment.objects.filter(reference=reference).exclude(pk=shipment_pk).exists()
-        if not taken:
+        if not unique_violated(error, Shipment):
             raise
         raise ValidationError({"reference": [DUPLICATE_REFERENCE]}) from error

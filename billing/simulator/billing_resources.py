@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import billing_objects, cards, objects
+from . import billing_objects, cards, discounts, objects
 from .checkout_details import checkout_settings, collected_apply, collected_check
 from .currencies import customer_currency_check, price_in
 from .errors import (
@@ -122,10 +122,12 @@ def checkout_pay(
     *,
     test_card: str,
     email: str | None,
+    promotion_code: str | None = None,
     collected: dict[str, Any] | None = None,
 ) -> None:
     """What the hosted page's Pay button does: the customer (with the address and tax ID the
-    page collected), the subscription, the events."""
+    page collected), the subscription, the events. A promotion code the page refuses stops it
+    before anything is paid."""
     if session["status"] != "open":
         raise InvalidRequest(f"This Checkout Session is {session['status']}.")
     customer = api.state.find("customer", session["customer"])
@@ -133,6 +135,21 @@ def checkout_pay(
     collected_check(session, customer, collected)
     customer_currency_check(api.state, customer, session["currency"])
     at = api.billing.now(customer and customer["id"])
+    code = None
+    if promotion_code and session["allow_promotion_codes"]:
+        try:
+            code = discounts.promotion_code_for_checkout(
+                api.state,
+                promotion_code,
+                customer_id=customer and customer["id"],
+                amount=session["amount_subtotal"],
+                currency=session["currency"],
+                at=at,
+            )
+        except discounts.CodeRefused as refusal:
+            session["_last_error"] = refusal.message
+            api.state.mark_dirty()
+            raise
     declines = cards.TEST_CARDS[test_card]["declines"]
     if declines:
         # The card is refused before anything is created; the page shows the error.
@@ -161,6 +178,18 @@ def checkout_pay(
     pending: list = []
     subscription_data = session["_subscription_data"]
     trial_days = subscription_data.get("trial_period_days")
+    subscription_id = new_id("sub")
+    discount = None
+    if code is not None:
+        discount = discounts.redeem(
+            api.state,
+            code,
+            customer_id=customer["id"],
+            subscription_id=subscription_id,
+            checkout_session=session["id"],
+            at=at,
+        )
+        session["discounts"] = [{"coupon": None, "promotion_code": code["id"]}]
     sub = api.billing.create_subscription(
         customer,
         [
@@ -173,9 +202,16 @@ def checkout_pay(
         trial_days=as_int(trial_days, "trial_period_days") if trial_days else None,
         payment_behavior="allow_incomplete",
         pending=pending,
+        subscription_id=subscription_id,
+        discounts=[discount["id"]] if discount else None,
         currency=session["currency"],
         automatic_tax=session["automatic_tax"]["enabled"],
     )
+    if discount is not None:
+        first = api.state.get("invoice", sub["latest_invoice"])
+        off = sum(entry["amount"] for entry in first["total_discount_amounts"])
+        session["total_details"]["amount_discount"] = off
+        session["amount_total"] = session["amount_subtotal"] - off
     session_totals_from_invoice(session, api.state.find("invoice", sub["latest_invoice"]))
     session.update(
         status="complete",

@@ -1,5 +1,5 @@
-"""Stripe's test cards and tokens: which charges decline, and which cards Stripe refuses to
-attach to a customer, with the error each gives."""
+"""Stripe's test cards and tokens: which charges decline, which cards Stripe refuses to attach
+to a customer, with the error each gives, and which need 3-D Secure authentication."""
 
 from __future__ import annotations
 
@@ -47,13 +47,20 @@ DECLINES = {
 }
 
 
-def _card(brand: str, last4: str, decline: tuple[str, str, str] | None, attaches: bool) -> dict:
+def _card(
+    brand: str,
+    last4: str,
+    decline: tuple[str, str, str] | None,
+    attaches: bool,
+    authenticates: bool = False,
+) -> dict:
     return {
         "brand": brand,
         "last4": last4,
         "declines": decline is not None,
         "decline": decline,
         "attach_declines": not attaches,
+        "authenticates": authenticates,
     }
 
 
@@ -63,12 +70,20 @@ TEST_CARDS: dict[str, dict[str, Any]] = {
     "pm_card_amex": _card("amex", "8431", None, True),
     # Attaches, then every charge fails (Stripe's 4000 0000 0000 0341).
     "pm_card_chargeCustomerFail": _card("visa", "0341", GENERIC_DECLINE, True),
+    # 3-D Secure: a charge Stripe makes by itself (a subscription's invoice) needs the
+    # cardholder to authenticate (4000 0025 0000 3155, not set up with a SetupIntent, which is
+    # not simulated; 4000 0027 6000 3184 always). Paying on the hosted invoice page, with the
+    # cardholder there to authenticate, succeeds.
+    "pm_card_authenticationRequiredOnSetup": _card("visa", "3155", None, True, True),
+    "pm_card_authenticationRequired": _card("visa", "3184", None, True, True),
 }
 TEST_TOKENS = {
     "tok_visa": "pm_card_visa",
     "tok_mastercard": "pm_card_mastercard",
     "tok_amex": "pm_card_amex",
     "tok_chargeCustomerFail": "pm_card_chargeCustomerFail",
+    "tok_authenticationRequiredOnSetup": "pm_card_authenticationRequiredOnSetup",
+    "tok_authenticationRequired": "pm_card_authenticationRequired",
 }
 for _suffix, (_last4, _decline) in DECLINES.items():
     # Stripe names each both ways (pm_card_chargeDeclined…, pm_card_visa_chargeDeclined…).

@@ -94,7 +94,7 @@ class CardDeclined(StripeApiError):
         *,
         charge_id: str | None = None,
         payment_method: Any = None,
-        decline: tuple[str, str, str] | None = None,
+        decline: tuple[str, str | None, str] | None = None,
     ) -> None:
         """``decline`` is the card's (code, decline_code, message); a generic decline without."""
         code, decline_code, message = decline or (

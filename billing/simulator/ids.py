@@ -23,6 +23,8 @@ _LONG_PREFIXES = {
     "ii",
     "txn",
     "txi",
+    "promo",
+    "di",
 }
 
 

@@ -138,6 +138,16 @@ def invoice_lines(api: Api, params: Params, invoice: str) -> dict[str, Any]:
     return paginate(found["lines"]["data"], params, f"/v1/invoices/{invoice}/lines")
 
 
+# Stripe's answer to /pay when the card needs 3-D Secure: the cardholder must authenticate.
+REQUIRES_ACTION = (
+    "invoice_payment_intent_requires_action",
+    None,
+    "This payment requires additional user action before it can be completed successfully. "
+    "Payment can be completed using the PaymentIntent associated with the invoice. For more "
+    "details see: https://stripe.com/docs/billing/subscriptions/overview#requires-action",
+)
+
+
 @route("POST", "/v1/invoices/{invoice}/pay")
 def invoice_pay(api: Api, params: Params, invoice: str) -> dict[str, Any]:
     found = api.state.get("invoice", invoice)
@@ -158,6 +168,8 @@ def invoice_pay(api: Api, params: Params, invoice: str) -> dict[str, Any]:
     if not api.billing.pay_open_invoice(found, at=at, pm=pm):
         # Stripe answers a failed /pay with the card error; the failure is already recorded.
         charged = pm or api.billing.charging_method(None, customer)
+        if found.get("_requires_action"):
+            raise CardDeclined(payment_method=charged["id"], decline=REQUIRES_ACTION)
         raise CardDeclined(
             payment_method=charged and charged["id"], decline=charged and charged.get("_decline")
         )

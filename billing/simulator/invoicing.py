@@ -7,6 +7,7 @@ from typing import Any
 
 from . import billing_objects, objects
 from .currencies import price_in
+from .discounts import apply_to_invoice, in_effect
 from .ids import new_id
 from .store import State
 from .taxes import invoice_tax_apply
@@ -121,6 +122,9 @@ class Invoicing:
             for tax_id in reversed(self.state.all("tax_id"))
             if tax_id["customer"] == customer["id"]
         ]
+        if sub is not None and sub.get("discounts"):
+            apply_to_invoice(self.state, invoice, in_effect(self.state, sub["discounts"], at=at))
+        # Tax comes last: Stripe Tax taxes what each line costs after its discounts.
         if sub is not None and sub["automatic_tax"]["enabled"]:
             invoice_tax_apply(self.state, invoice, customer)
         return invoice
@@ -148,8 +152,19 @@ class Invoicing:
         at: int,
         outcome: Outcome,
         retry_days: list[int] | None,
+        authenticated: bool = False,
     ) -> bool:
-        """One payment attempt, with Stripe's charge and invoice events."""
+        """One payment attempt, with Stripe's charge and invoice events. A card that needs
+        3-D Secure, charged without the cardholder (``authenticated`` false), leaves the invoice
+        open awaiting authentication, as Stripe does."""
+        if (
+            invoice["amount_due"] > 0
+            and outcome is None
+            and not authenticated
+            and pm is not None
+            and pm.get("_authenticates")
+        ):
+            return self._await_authentication(invoice, at=at)
         succeeded = invoice["amount_due"] == 0 or self.would_succeed(pm, outcome)
         if invoice["amount_due"] > 0:
             invoice["attempt_count"] += 1
@@ -179,6 +194,7 @@ class Invoicing:
             invoice["status_transitions"]["paid_at"] = at
             invoice["default_payment_method"] = None
             invoice["auto_advance"] = False
+            invoice["_requires_action"] = False
             self.emit("invoice.paid", invoice, at=at)
             self.emit("invoice.payment_succeeded", invoice, at=at)
             return True
@@ -189,6 +205,17 @@ class Invoicing:
             else None
         )
         self.emit("invoice.payment_failed", invoice, at=at)
+        return False
+
+    def _await_authentication(self, invoice: dict[str, Any], *, at: int) -> bool:
+        """The attempt's payment needs the cardholder to authenticate: no charge is made, the
+        invoice stays open (Stripe does not retry it) and its hosted page asks for the
+        authentication."""
+        invoice["attempt_count"] += 1
+        invoice["attempted"] = True
+        invoice["next_payment_attempt"] = None
+        invoice["_requires_action"] = True
+        self.emit("invoice.payment_action_required", invoice, at=at)
         return False
 
     def open_and_collect(

@@ -10,6 +10,7 @@ from typing import Any
 from . import billing_objects, cards, objects
 from .clock import add_interval, system_time
 from .currencies import customer_currency_check, price_in
+from .discounts import in_effect
 from .errors import CardDeclined, InvalidRequest, MissingParam, StripeApiError
 from .events import EventLog, HeldEvent, previous_attributes
 from .forms import as_int
@@ -151,6 +152,12 @@ class Billing(Invoicing, Renewals, Updates):
         )
         return self.state.find("payment_method", pm_id) if pm_id else None
 
+    def invoice_charging_method(self, invoice: dict[str, Any]) -> dict[str, Any] | None:
+        """The method Stripe charges for an invoice: its subscription's or its customer's."""
+        customer = self.state.get("customer", invoice["customer"])
+        sub_id = ((invoice["parent"] or {}).get("subscription_details") or {}).get("subscription")
+        return self.charging_method(self.state.find("subscription", sub_id), customer)
+
     @staticmethod
     def would_succeed(pm: dict[str, Any] | None, outcome: Outcome) -> bool:
         if outcome == "succeed":
@@ -187,6 +194,9 @@ class Billing(Invoicing, Renewals, Updates):
         subscription_id: str | None = None,
         cancel_at_period_end: bool = False,
         pending: list[HeldEvent] | None = None,
+        discounts: list[str] | None = None,
+        trial_end_behavior: str = "create_invoice",
+        save_default_payment_method: str = "off",
         currency: str | None = None,
         automatic_tax: bool = False,
     ) -> dict[str, Any]:
@@ -257,6 +267,7 @@ class Billing(Invoicing, Renewals, Updates):
             metadata=metadata,
             test_clock=customer["test_clock"],
         )
+        sub["discounts"] = list(discounts or [])
         if automatic_tax:
             sub["automatic_tax"] = automatic_tax_on()
         period_end = at + trial_days * 86400 if trial_days else add_interval(at, interval, count)
@@ -272,6 +283,8 @@ class Billing(Invoicing, Renewals, Updates):
                 )
             )
         sub["items"]["total_count"] = len(sub["items"]["data"])
+        sub["trial_settings"]["end_behavior"]["missing_payment_method"] = trial_end_behavior
+        sub["payment_settings"]["save_default_payment_method"] = save_default_payment_method
         if cancel_at_period_end:
             sub["cancel_at_period_end"] = True
             sub["cancel_at"] = period_end
@@ -388,8 +401,10 @@ class Billing(Invoicing, Renewals, Updates):
         at: int,
         pm: dict[str, Any] | None = None,
         outcome: Outcome = None,
+        authenticated: bool = False,
     ) -> bool:
-        """Collect an open invoice now (``/pay``, the hosted invoice page, a retry)."""
+        """Collect an open invoice now (``/pay``, the hosted invoice page, a retry); on the
+        hosted page the cardholder is there to authenticate (``authenticated``)."""
         customer = self.state.get("customer", invoice["customer"])
         sub_id = (invoice["parent"] or {}).get("subscription_details", {}).get("subscription")
         sub = self.state.find("subscription", sub_id) if sub_id else None
@@ -400,8 +415,23 @@ class Billing(Invoicing, Renewals, Updates):
             else None
         )
         paid = self.pay_invoice(
-            invoice, customer, method, at=at, outcome=outcome, retry_days=retry_days
+            invoice,
+            customer,
+            method,
+            at=at,
+            outcome=outcome,
+            retry_days=retry_days,
+            authenticated=authenticated,
         )
+        if (
+            sub is not None
+            and paid
+            and pm is not None
+            and pm["customer"] == customer["id"]
+            and sub["payment_settings"]["save_default_payment_method"] == "on_subscription"
+        ):
+            # Stripe keeps the method that paid the subscription's invoice as its default.
+            sub["default_payment_method"] = pm["id"]
         if sub is not None and paid and sub["status"] in ("past_due", "incomplete", "unpaid"):
             self._set_status(sub, "active", at=at)
         elif (
@@ -426,6 +456,15 @@ class Billing(Invoicing, Renewals, Updates):
         collects it about an hour later (``automatically_finalizes_at``), when
         `Renewals.run_until` reaches that moment."""
         customer = self.state.get("customer", sub["customer"])
+        if (
+            sub["status"] == "trialing"
+            and sub["trial_settings"]["end_behavior"]["missing_payment_method"] == "cancel"
+            and self.charging_method(sub, customer) is None
+        ):
+            # The trial ends with no way to pay and the subscription was told to cancel then:
+            # no invoice, the subscription ends (customer.subscription.deleted).
+            self.cancel_subscription(sub, at=at, reason="cancellation_requested")
+            return
         before = copy.deepcopy(sub)
         for item in sub["items"]["data"]:
             recurring = item["price"]["recurring"]
@@ -439,6 +478,8 @@ class Billing(Invoicing, Renewals, Updates):
             )
         if sub["status"] == "trialing":
             sub["status"] = "active"
+        # A repeating discount ends with its last month: Stripe takes it off the subscription.
+        sub["discounts"] = [d["id"] for d in in_effect(self.state, sub["discounts"], at=at)]
         first = sub["items"]["data"][0]
         lines = list(sub["_pending_items"]) + [
             self.item_line(sub, item, item["current_period_start"], item["current_period_end"])

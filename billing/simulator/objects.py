@@ -298,6 +298,7 @@ def payment_method(
         "_declines": card["declines"],
         "_decline": card["decline"],
         "_attach_declines": card["attach_declines"],
+        "_authenticates": card["authenticates"],
     }
 
 

@@ -58,11 +58,16 @@ def checkout_page(api: Api, session: dict[str, Any]) -> str:
     error = session["_last_error"]
     error_html = f"<p class='error'>{escape(error)}</p>" if error else ""
     email = session["customer_email"] or ""
+    code = (
+        "<label>Promotion code <input name='promotion_code' autocomplete='off'></label><br>"
+        if session["allow_promotion_codes"]
+        else ""
+    )
     return _page(
         "Checkout",
         f"<table>{rows}</table><p><strong>Total due today: {total}</strong></p>{error_html}"
         f"<form method='post'><label>Email <input name='email' value='{escape(email)}'>"
-        f"</label><br>{checkout_details_fields(api, session)}"
+        f"</label><br>{checkout_details_fields(api, session)}{code}"
         "<button class='primary' name='outcome' value='pay'>Pay (4242 4242 4242 4242)</button>"
         "<button name='outcome' value='decline'>Pay with a declined card (…0002)</button>"
         "<button name='outcome' value='cancel'>Cancel</button></form>",
@@ -150,7 +155,8 @@ def portal_page(api: Api, session: dict[str, Any], notice: str | None = None) ->
         "<button name='card' value='pm_card_visa'>Use Visa …4242</button>"
         "<button name='card' value='pm_card_chargeCustomerFail'>Use a card whose charges "
         "decline …0341"
-        "</button></form>"
+        "</button><button name='card' value='pm_card_authenticationRequired'>Use a card that "
+        "needs 3-D Secure …3184</button></form>"
         f"<h2>Invoices</h2><table>{invoices}</table><p><a href='{back}'>Return</a></p>",
     )
 
@@ -162,7 +168,14 @@ def invoice_page(api: Api, invoice: dict[str, Any], notice: str | None = None) -
         for line in invoice["lines"]["data"]
     )
     pay = ""
-    if invoice["status"] == "open":
+    if invoice["status"] == "open" and invoice.get("_requires_action"):
+        pay = (
+            "<p>This payment needs you to confirm it with your bank (3-D Secure).</p>"
+            "<form method='post'><button class='primary' name='action' value='authenticate'>"
+            "Complete authentication</button><button name='action' value='fail_authentication'>"
+            "Fail authentication</button></form>"
+        )
+    elif invoice["status"] == "open":
         pay = (
             "<form method='post'><button class='primary' name='card' value='pm_card_visa'>"
             "Pay with Visa …4242</button><button name='card' value='pm_card_chargeDeclined'>"

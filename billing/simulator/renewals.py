@@ -15,6 +15,8 @@ from .store import State
 # Statuses in which Stripe keeps billing a subscription at each period end.
 RENEWING_STATUSES = ("active", "trialing", "past_due")
 INCOMPLETE_EXPIRES_AFTER = 23 * 3600
+# Stripe announces a trial's end (customer.subscription.trial_will_end) three days before it.
+TRIAL_WILL_END_BEFORE = 3 * 86400
 
 
 class Renewals:
@@ -62,6 +64,8 @@ class Renewals:
             status = sub["status"]
             if status == "incomplete":
                 consider(sub["created"] + INCOMPLETE_EXPIRES_AFTER, "expire", sub)
+            if status == "trialing" and sub["trial_end"] and not sub.get("_trial_will_end_sent"):
+                consider(sub["trial_end"] - TRIAL_WILL_END_BEFORE, "trial_will_end", sub)
             if status in RENEWING_STATUSES:
                 end = self.period_end(sub)
                 consider(end, "cancel" if sub["cancel_at_period_end"] else "renew", sub)
@@ -105,6 +109,9 @@ class Renewals:
                 self.pay_open_invoice(invoice, at=when, outcome=outcome)
             elif kind == "expire" and sub is not None:
                 self._expire_incomplete(sub, at=when)
+            elif kind == "trial_will_end" and sub is not None:
+                sub["_trial_will_end_sent"] = True
+                self.emit("customer.subscription.trial_will_end", sub, at=when)
         set_time(target)
 
     def _expire_incomplete(self, sub: dict[str, Any], *, at: int) -> None:

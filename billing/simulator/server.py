@@ -21,6 +21,7 @@ from . import (  # noqa: F401  (registers the routes)
     customer_resources,
     invoice_resources,
     objects,
+    promotion_resources,
     resources,
     subscription_resources,
     tax_id_resources,
@@ -28,6 +29,7 @@ from . import (  # noqa: F401  (registers the routes)
 from .billing_resources import checkout_pay, portal_action
 from .checkout_details import collected_from_form
 from .currencies import currency_options_shown
+from .discounts import CodeRefused
 from .errors import (
     AuthenticationFailed,
     IdempotencyMismatch,
@@ -453,9 +455,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                 session,
                 test_card="pm_card_visa" if outcome == "pay" else "pm_card_chargeDeclined",
                 email=form.get("email") or None,
+                promotion_code=form.get("promotion_code") or None,
                 collected=collected_from_form(form),
             )
+        except CodeRefused:
+            self._html(400, checkout_page(self.api, session))
+            return
         except StripeApiError as error:
+            # A declined card is 402; a missing address or malformed tax ID 400.
             self._html(error.status, checkout_page(self.api, session))
             return
         self._redirect(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
@@ -480,10 +487,18 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             return
         customer = self.api.state.get("customer", invoice["customer"])
         at = self.api.billing.now(customer["id"])
-        pm = self.api.billing.paying_method(
-            form.get("card", "pm_card_visa"), customer, at=at, param="card"
-        )
-        paid = self.api.billing.pay_open_invoice(invoice, at=at, pm=pm)
+        action = form.get("action")
+        if action in ("authenticate", "fail_authentication") and invoice.get("_requires_action"):
+            # 3-D Secure on the hosted page: the card that awaits it is charged, authenticated.
+            if action == "fail_authentication":
+                self._html(402, invoice_page(self.api, invoice, notice="Authentication failed."))
+                return
+            pm = self.api.billing.invoice_charging_method(invoice)
+        else:
+            pm = self.api.billing.paying_method(
+                form.get("card", "pm_card_visa"), customer, at=at, param="card"
+            )
+        paid = self.api.billing.pay_open_invoice(invoice, at=at, pm=pm, authenticated=True)
         self._html(
             200 if paid else 402,
             invoice_page(

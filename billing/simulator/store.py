@@ -35,6 +35,9 @@ KINDS = (
     "test_helpers.test_clock",
     "tax_id",
     "tax_rate",
+    "coupon",
+    "promotion_code",
+    "discount",
 )
 
 # How an id's prefix names its kind, so ``expand[]`` can resolve any id it meets.
@@ -56,6 +59,8 @@ PREFIX_KINDS = {
     "we": "webhook_endpoint",
     "clock": "test_helpers.test_clock",
     "txi": "tax_id",
+    "promo": "promotion_code",
+    "di": "discount",
 }
 
 HUMAN_NAMES = {
@@ -75,6 +80,8 @@ HUMAN_NAMES = {
     "entitlements.feature": "feature",
     "product_feature": "product feature",
     "tax_id": "tax ID",
+    "coupon": "coupon",
+    "promotion_code": "promotion code",
 }
 
 
@@ -129,7 +136,8 @@ class State:
         prefix = object_id.split("_", 1)[0]
         kind = PREFIX_KINDS.get(prefix)
         if kind is None:
-            return None
+            # Coupons' ids have no prefix (Stripe's are random, ours may be chosen).
+            return self.find("coupon", object_id)
         return self.find(kind, object_id)
 
     # -- persistence -----------------------------------------------------------------------

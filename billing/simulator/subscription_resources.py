@@ -43,6 +43,16 @@ def subscription_create(api: Api, params: Params) -> dict[str, Any]:
         raise InvalidParameter(f"Invalid payment_behavior: {behavior}", param="payment_behavior")
     trial = params.get("trial_period_days")
     automatic_tax = "automatic_tax" in params and automatic_tax_param(params["automatic_tax"])
+    end_behavior = ((params.get("trial_settings") or {}).get("end_behavior") or {}).get(
+        "missing_payment_method", "create_invoice"
+    )
+    if end_behavior == "pause":
+        raise InvalidParameter(
+            "Received trial_settings[end_behavior][missing_payment_method]=pause, which Stripe "
+            "accepts but which is not simulated (pausing is not).",
+            param="trial_settings[end_behavior][missing_payment_method]",
+        )
+    saving = (params.get("payment_settings") or {}).get("save_default_payment_method", "off")
     return api.billing.create_subscription(
         customer,
         as_list(params.get("items"), "items"),
@@ -54,6 +64,8 @@ def subscription_create(api: Api, params: Params) -> dict[str, Any]:
         cancel_at_period_end=as_bool(
             params.get("cancel_at_period_end", False), "cancel_at_period_end"
         ),
+        trial_end_behavior=end_behavior,
+        save_default_payment_method=saving,
         currency=params.get("currency"),
         automatic_tax=automatic_tax,
     )

@@ -22,6 +22,7 @@ from djstripe.models import WebhookEventTrigger
 from billing.models import StripeWebhook
 from billing.selectors import webhook_summary, webhook_tenants
 from billing.staff import admin_home
+from billing.staff import promotions as _promotions  # noqa: F401  (the promotion codes screen)
 from billing.staff.stripe_admin import ReadOnlyAdminMixin  # with dj-stripe's own screens, made safe
 from billing.stripe.webhooks import webhook_body_truncation, webhook_trigger_reprocess
 from loginexus.i18n.formatting import number

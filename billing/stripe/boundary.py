@@ -185,7 +185,36 @@ def checkout_session_create(
             subscription_data={"metadata": metadata},
             currency=currency,
             automatic_tax={"enabled": True},
+            allow_promotion_codes=True,
             **collection,
+            **_key(),
+        )
+
+
+def subscription_trial_create(
+    *,
+    customer_id: str,
+    price_id: str,
+    trial_days: int,
+    metadata: dict[str, str],
+    key: str,
+    currency: str = "usd",
+    automatic_tax: bool = False,
+):
+    """A subscription that starts with a trial and no payment method: if none is added by the
+    trial's end, Stripe cancels it; a method that pays an invoice stays the subscription's.
+    It is in `currency`, with Stripe Tax on when the customer's address places it."""
+    with stripe_errors():
+        return stripe.Subscription.create(
+            customer=customer_id,
+            items=[{"price": price_id}],
+            currency=currency,
+            automatic_tax={"enabled": automatic_tax},
+            trial_period_days=trial_days,
+            trial_settings={"end_behavior": {"missing_payment_method": "cancel"}},
+            payment_settings={"save_default_payment_method": "on_subscription"},
+            metadata=metadata,
+            idempotency_key=key,
             **_key(),
         )
 
@@ -214,15 +243,21 @@ def subscriptions_of(*, customer_id: str) -> list:
         return list(listing.auto_paging_iter())
 
 
+# dj-stripe syncs an invoice's discounts from their objects: they come expanded.
+INVOICE_EXPAND = ["discounts", "lines.data.discounts"]
+
+
 def invoice_retrieve(*, invoice_id: str):
     with stripe_errors():
-        return stripe.Invoice.retrieve(invoice_id, **_key())
+        return stripe.Invoice.retrieve(invoice_id, expand=INVOICE_EXPAND, **_key())
 
 
 def invoices_of(*, customer_id: str, limit: int = 24) -> list:
     """The customer's newest invoices."""
+    expand = [f"data.{path}" for path in INVOICE_EXPAND]
     with stripe_errors():
-        return list(stripe.Invoice.list(customer=customer_id, limit=limit, **_key()).data)
+        listing = stripe.Invoice.list(customer=customer_id, limit=limit, expand=expand, **_key())
+        return list(listing.data)
 
 
 def subscription_modify(*, subscription_id: str, **changes: Any):
@@ -280,6 +315,50 @@ def price_create(**fields: Any):
         return stripe.Price.create(**fields, **_key())
 
 
+# -- Coupons and promotion codes (billing/promotions/)
+
+
+def coupons_list() -> list:
+    with stripe_errors():
+        return list(stripe.Coupon.list(limit=100, **_key()).auto_paging_iter())
+
+
+def coupon_create(**fields: Any):
+    with stripe_errors():
+        return stripe.Coupon.create(**fields, **_key())
+
+
+def coupon_modify(coupon_id: str, **fields: Any):
+    with stripe_errors():
+        return stripe.Coupon.modify(coupon_id, **fields, **_key())
+
+
+def coupon_delete(coupon_id: str):
+    with stripe_errors():
+        return stripe.Coupon.delete(coupon_id, **_key())
+
+
+def promotion_codes_list(*, code: str) -> list:
+    with stripe_errors():
+        listing = stripe.PromotionCode.list(code=code, limit=100, **_key())
+        return list(listing.auto_paging_iter())
+
+
+def promotion_code_retrieve(promotion_code_id: str):
+    with stripe_errors():
+        return stripe.PromotionCode.retrieve(promotion_code_id, **_key())
+
+
+def promotion_code_create(**fields: Any):
+    with stripe_errors():
+        return stripe.PromotionCode.create(**fields, **_key())
+
+
+def promotion_code_modify(promotion_code_id: str, **fields: Any):
+    with stripe_errors():
+        return stripe.PromotionCode.modify(promotion_code_id, **fields, **_key())
+
+
 def as_stripe_object(data: dict[str, Any]):
     """An object of Stripe's JSON (an event's body) as the library's objects, which dj-stripe
     syncs. A local conversion: it calls nothing."""
@@ -308,6 +387,11 @@ def webhook_endpoint_create(*, url: str, enabled_events: list[str], metadata: di
         return stripe.WebhookEndpoint.create(
             url=url, enabled_events=enabled_events, metadata=metadata, **_key()
         )
+
+
+def webhook_endpoint_events_set(endpoint_id: str, *, enabled_events: list[str]):
+    with stripe_errors():
+        return stripe.WebhookEndpoint.modify(endpoint_id, enabled_events=enabled_events, **_key())
 
 
 def webhook_endpoint_delete(endpoint_id: str):

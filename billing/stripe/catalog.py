@@ -22,11 +22,13 @@ WEBHOOK_EVENTS = [
     "customer.subscription.created",
     "customer.subscription.updated",
     "customer.subscription.deleted",
+    "customer.subscription.trial_will_end",
     "invoice.created",
     "invoice.finalized",
     "invoice.paid",
     "invoice.payment_succeeded",
     "invoice.payment_failed",
+    "invoice.payment_action_required",
     "invoice.voided",
     "payment_method.attached",
     "payment_method.detached",
@@ -123,20 +125,25 @@ def webhook_endpoint_ensure(*, base_url: str) -> WebhookEndpoint:
     origin), created in Stripe when missing and synced with its signing secret.
 
     Other endpoints at this address whose secret is not known here (left by an earlier database)
-    are deleted in Stripe: every delivery to them would be refused."""
+    are deleted in Stripe: every delivery to them would be refused. Ours, made when the product
+    listened to other events, is told the events it listens to now."""
     prefix = base_url.rstrip("/") + "/"
-    ours, unknown = None, []
+    ours, ours_events, unknown = None, None, []
     for remote in boundary.webhook_endpoints_list():
         if not remote.url.startswith(prefix):
             continue
         known = WebhookEndpoint.objects.filter(id=remote.id).exclude(secret="").first()
         if known and ours is None:
-            ours = known
+            ours, ours_events = known, list(remote.enabled_events or [])
         elif not known:
             unknown.append(remote.id)
     for endpoint_id in unknown:
         boundary.webhook_endpoint_delete(endpoint_id)
     if ours is not None:
+        if sorted(ours_events) != sorted(WEBHOOK_EVENTS):
+            boundary.webhook_endpoint_events_set(ours.id, enabled_events=WEBHOOK_EVENTS)
+            WebhookEndpoint.objects.filter(pk=ours.pk).update(enabled_events=WEBHOOK_EVENTS)
+            ours.enabled_events = WEBHOOK_EVENTS
         return ours
     endpoint_uuid = uuid.uuid4()
     path = reverse(

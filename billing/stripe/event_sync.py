@@ -153,6 +153,12 @@ def _model_synced_from_body(data: dict[str, Any]):
     return MODELS.get(data["data"]["object"].get("object"))
 
 
+def _names_discounts(body: dict[str, Any]) -> bool:
+    return body.get("object") == "invoice" and any(
+        isinstance(discount, str) for discount in body.get("discounts") or []
+    )
+
+
 def _object_apply(event: Event, model, stored: StoredCopy | None) -> bool:
     """Sync the event's object into dj-stripe's tables as the decision says; whether it did."""
     body = event.data["object"]
@@ -160,6 +166,10 @@ def _object_apply(event: Event, model, stored: StoredCopy | None) -> bool:
     decision = decide(event_type=event.type, created=event.created, body=body, stored=stored)
     if decision is Decision.SKIP:
         return False
+    if decision is Decision.APPLY and _names_discounts(body):
+        # dj-stripe syncs an invoice's discounts from their objects, which a body names by id
+        # only: the invoice is read from Stripe with them expanded.
+        decision = Decision.FETCH
     if decision is Decision.APPLY:
         if stored is None or not written_in_place(model, body=body, stored=stored.data):
             model.sync_from_stripe_data(boundary.as_stripe_object(body), api_key=api_key)

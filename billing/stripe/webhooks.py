@@ -24,6 +24,12 @@ from django.utils.datastructures import CaseInsensitiveMapping
 from djstripe.models import Customer, Event, WebhookEndpoint, WebhookEventTrigger
 
 from billing.models import Entitlement, SubscriptionStatus
+from billing.notices.services import (
+    NOTICE_EVENTS,
+    RESOLVING_EVENTS,
+    notice_for_event,
+    notices_resolve,
+)
 from billing.services import entitlement_and_invoice_refresh
 from billing.stripe import boundary
 from billing.stripe.event_sync import AppliedEvent, event_apply
@@ -189,6 +195,17 @@ def _tenant_to_refresh(applied: AppliedEvent) -> Tenant | None:
     return _tenant_of(event)
 
 
+def _notice_send(event: Event) -> None:
+    """The email an event calls for (a trial ending, a payment failed or awaiting 3-D Secure),
+    sent once per object and kind however often the event arrives (billing/notices)."""
+    if event.type in RESOLVING_EVENTS:
+        notices_resolve(stripe_id=event.data["object"]["id"])
+    elif event.type in NOTICE_EVENTS:
+        notice_for_event(
+            tenant=_tenant_of(event), event_type=event.type, stripe_object=event.data["object"]
+        )
+
+
 def webhook_trigger_process(
     *, trigger_id: int, apply: Callable[[WebhookEventTrigger], AppliedEvent] = event_apply
 ) -> None:
@@ -215,6 +232,7 @@ def webhook_trigger_process(
                     checkout_details_adopt(tenant=tenant, session=applied.event.data["object"])
                 if tenant is not None:
                     entitlement_and_invoice_refresh(tenant=tenant)
+                _notice_send(applied.event)
             trigger.event, trigger.processed = applied.event, True
             trigger.exception = trigger.traceback = ""
             trigger.save(update_fields=["event", "processed", "exception", "traceback", "updated"])

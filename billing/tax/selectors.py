@@ -4,6 +4,20 @@ from collections.abc import Iterable
 
 from djstripe.models import Invoice
 
+from loginexus.tenancy.models import Tenant
+
+# Where Stripe Tax needs a postal code besides the country to place a customer.
+POSTAL_CODE_COUNTRIES = ("US", "CA")
+
+
+def tax_location_known(tenant: Tenant) -> bool:
+    """Whether the workspace's billing address places it for Stripe Tax (its country, and in
+    the United States and Canada its postal code): if not, checkout asks for the address."""
+    country = tenant.billing_address_country
+    return bool(country) and (
+        country not in POSTAL_CODE_COUNTRIES or bool(tenant.billing_address_postal_code)
+    )
+
 
 def invoice_tax_amount(invoice: Invoice) -> int:
     """The invoice's tax in minor units (0 when Stripe Tax collected none)."""

@@ -23,3 +23,9 @@ def subscription_status(value: str | None) -> str:
     if value in SubscriptionStatus.values:
         return SubscriptionStatus(value).label
     return value or ""
+
+
+@register.filter
+def invoices_with(invoices, amount: str) -> bool:
+    """Whether any of the invoices has a `discount` or `tax` to show (a column for it)."""
+    return any(getattr(invoice, amount) for invoice in invoices)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import SubscriptionStatus
 from billing.plans import CURRENCY, PLANS, RESOURCE_LABELS, Resource, plan_by_code
+from billing.promotions.selectors import tenant_discounts
 from billing.selectors import usage_rows
 from billing.services import comp_plan_end, comp_plan_grant, grace_extend, tenant_resync
 from billing.staff.tenant_overview import (
@@ -319,6 +320,7 @@ class TenantAdmin(admin.ModelAdmin):
             "admins": tenant_admins(tenant=tenant),
             "history": _history_chart(usage_history(tenant=tenant)),
             "stripe": stripe_records(tenant=tenant),
+            "discounts": tenant_discounts(tenant=tenant, now=now),
             "audit": audit_latest(tenant=tenant),
             "staff_actions": [
                 (name, action.label)

@@ -63,6 +63,7 @@ def test_billing_state_of_a_free_tenant(admin_client_a, tenant_a):
         "period_end": end.isoformat().replace("+00:00", "Z"),
         "grace_until": None,
         "cancel_at_period_end": False,
+        "trial_end": None,
         "comp_until": None,
         "usage": {
             "shipments": {"used": 0, "limit": 50},

@@ -80,8 +80,17 @@ def build_world(client: stripe.StripeClient) -> World:
         ).id
         for value in ("DE123456789", "FRAB123456789")
     ]
+    coupon = client.v1.coupons.create(
+        params={"percent_off": 20, "duration": "repeating", "duration_in_months": 3}
+    )
+    promotion_code = client.v1.promotion_codes.create(
+        params={"promotion": {"type": "coupon", "coupon": coupon.id}, "code": "WELCOME20"}
+    )
     return {
         "tax_rate": _tax_rate(client, prices["pro_monthly"].id),
+        "coupon": coupon.id,
+        "deletable_coupon": client.v1.coupons.create(params={"percent_off": 5}).id,
+        "promotion_code": promotion_code.id,
         "customer": session.customer,
         "subscription": subscription.id,
         "item": subscription["items"].data[0].id,
@@ -289,6 +298,34 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/prices/{price}"): Case(lambda w: {"expand": ["product"]}, same("price")),
     ("POST", "/v1/prices/{price}"): Case(lambda w: {"nickname": "Pro monthly"}, same("price")),
     ("GET", "/v1/prices"): Case(lambda w: {"lookup_keys": ["pro_monthly"], "active": True}),
+    ("POST", "/v1/coupons"): Case(
+        lambda w: {
+            "amount_off": 500,
+            "currency": "usd",
+            "duration": "once",
+            "name": "Five off",
+            "metadata": {"campaign": "spring"},
+        }
+    ),
+    ("GET", "/v1/coupons/{coupon}"): Case(ids=same("coupon")),
+    ("POST", "/v1/coupons/{coupon}"): Case(lambda w: {"name": "Welcome"}, same("coupon")),
+    ("DELETE", "/v1/coupons/{coupon}"): Case(ids=lambda w: {"coupon": w["deletable_coupon"]}),
+    ("GET", "/v1/coupons"): Case(lambda w: PAGE),
+    ("POST", "/v1/promotion_codes"): Case(
+        lambda w: {
+            "promotion": {"type": "coupon", "coupon": w["coupon"]},
+            "code": "FIRSTONLY",
+            "max_redemptions": 10,
+            "restrictions": {"first_time_transaction": True},
+        }
+    ),
+    ("GET", "/v1/promotion_codes/{promotion_code}"): Case(
+        lambda w: {"expand": ["promotion.coupon"]}, same("promotion_code")
+    ),
+    ("POST", "/v1/promotion_codes/{promotion_code}"): Case(
+        lambda w: {"active": False, "metadata": {"paused": "yes"}}, same("promotion_code")
+    ),
+    ("GET", "/v1/promotion_codes"): Case(lambda w: {"code": "welcome20", "active": True}),
     ("POST", "/v1/entitlements/features"): Case(lambda w: {"name": "API", "lookup_key": "api"}),
     ("GET", "/v1/entitlements/features"): Case(),
     ("GET", "/v1/entitlements/features/{feature}"): Case(ids=same("feature")),

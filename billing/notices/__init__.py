@@ -1,0 +1,1 @@
+"""Billing notices: dunning emails and banners, each sent once per Stripe object and kind."""
