@@ -178,3 +178,28 @@ def test_a_customer_whose_stored_copy_predates_its_subscription_keeps_the_subscr
     )
     assert refused.status_code == 409
     assert refused.json()["code"] == "currency_mismatch"
+
+
+def test_a_trial_of_a_german_workspace_runs_in_euros_with_stripe_tax_on(
+    admin_client_a, tenant_a, stripe_ready
+):
+    _located(tenant_a, "DE")
+    response = post(admin_client_a, "/api/v1/billing/trial/", {"plan": "pro"})
+    assert response.status_code == 201, response.json()
+    [subscription] = Subscription.objects.filter(customer__subscriber=tenant_a)
+    remote = stripe.Subscription.retrieve(subscription.id)
+    assert (remote.status, remote.currency, remote.automatic_tax.enabled) == (
+        "trialing",
+        "eur",
+        True,
+    )
+
+
+def test_a_trial_of_a_workspace_without_an_address_runs_in_dollars_without_tax(
+    admin_client_a, tenant_a, stripe_ready
+):
+    response = post(admin_client_a, "/api/v1/billing/trial/", {"plan": "pro"})
+    assert response.status_code == 201, response.json()
+    [subscription] = Subscription.objects.filter(customer__subscriber=tenant_a)
+    remote = stripe.Subscription.retrieve(subscription.id)
+    assert (remote.currency, remote.automatic_tax.enabled) == ("usd", False)

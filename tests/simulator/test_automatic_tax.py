@@ -284,3 +284,25 @@ def test_tax_id_collection_for_an_existing_customer_needs_its_name_saved(stripe_
         )
     assert refused.value.param == "tax_id_collection[enabled]"
     assert stripe_client.v1.checkout.sessions.list().data == []
+
+
+def test_vat_is_reckoned_on_the_price_after_its_discount(stripe_client, price):
+    coupon = stripe_client.v1.coupons.create(params={"percent_off": 20, "duration": "once"})
+    stripe_client.v1.promotion_codes.create(
+        params={"promotion": {"type": "coupon", "coupon": coupon.id}, "code": "WELCOME20"}
+    )
+    customer = stripe_client.v1.customers.create(params={"name": "Jenny", "address": GERMANY})
+    session = _tax_checkout(stripe_client, price, customer=customer.id, allow_promotion_codes=True)
+    answer = requests.post(
+        session.url,
+        data={"outcome": "pay", "promotion_code": "WELCOME20"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 303
+    paid = stripe_client.v1.checkout.sessions.retrieve(session.id)
+    invoice = stripe_client.v1.invoices.retrieve(paid.invoice)
+    assert (invoice.subtotal, invoice.total_excluding_tax, invoice.total) == (4500, 3600, 4284)
+    assert (invoice.total_taxes[0].amount, invoice.total_taxes[0].taxable_amount) == (684, 3600)
+    assert (paid.total_details.amount_discount, paid.total_details.amount_tax) == (900, 684)
+    assert paid.amount_total == invoice.amount_paid == 4284
