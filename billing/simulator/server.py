@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (registers the routes)
     invoice_resources,
     objects,
     resources,
+    schedule_resources,
     subscription_resources,
     tax_id_resources,
 )
