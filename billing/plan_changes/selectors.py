@@ -44,7 +44,8 @@ class PlanChangePreview:
 
     @property
     def effective(self) -> str:
-        return "now" if self.kind == ChangeKind.UPGRADE else "period_end"
+        """An upgrade (or dropping a scheduled change) takes effect now, a downgrade later."""
+        return "period_end" if self.kind == ChangeKind.DOWNGRADE else "now"
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,13 @@ class Updates:
                 "the schedule instead.",
                 param="cancel_at_period_end",
             )
+        if params.get("payment_behavior") == "pending_if_incomplete":
+            raise InvalidRequest(
+                "Received parameter payment_behavior=pending_if_incomplete, which Stripe accepts "
+                "but which is not simulated (pending updates).",
+                code="parameter_unknown",
+                param="payment_behavior",
+            )
         customer = self.state.get("customer", sub["customer"])
         before = copy.deepcopy(sub)
         behavior = params.get("proration_behavior", "create_prorations")

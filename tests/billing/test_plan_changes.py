@@ -208,7 +208,10 @@ def test_choosing_the_plan_in_force_again_cancels_the_scheduled_downgrade(
     post(admin_client_a, CHANGE, {"plan": "pro", "interval": "month"})
     schedule_id = stripe.Subscription.retrieve(subscription.id).schedule
     shown = preview(admin_client_a, "enterprise", "month").json()
-    assert (shown["effective"], shown["due_now"]["amount"]) == ("period_end", 0)
+    assert (shown["effective"], shown["due_now"]["amount"]) == ("now", 0)
+    assert (
+        [line["amount"] for line in shown["lines"]] == [shown["next_invoice"]["amount"]] == [19900]
+    )
     response = post(admin_client_a, CHANGE, {"plan": "enterprise", "interval": "month"})
     assert response.status_code == 200
     assert (response.json()["plan"], response.json()["scheduled_change"]) == ("enterprise", None)
@@ -342,3 +345,31 @@ def test_the_renewal_applies_the_scheduled_downgrade(billing_ready, committed_te
     assert triggers.filter(event__type="subscription_schedule.updated").exists()
     assert [t.exception for t in triggers if t.exception] == []
     assert Entitlement.objects.filter(tenant=committed_tenant, subscribed_plan="pro").exists()
+
+
+def test_a_downgrade_after_choosing_free_replaces_the_cancellation(
+    admin_client_a, tenant_a, stripe_ready
+):
+    subscription = live_subscription(tenant_a, "enterprise_monthly")
+    _, end = period(subscription.id)
+    post(admin_client_a, CHANGE, {"plan": "free", "interval": "month"})
+    state = post(admin_client_a, CHANGE, {"plan": "pro", "interval": "month"}).json()
+    assert state["cancel_at_period_end"] is False
+    assert state["scheduled_change"] == {"plan": "pro", "interval": "month", "at": iso(end)}
+    stripe_subscription = stripe.Subscription.retrieve(subscription.id)
+    assert stripe_subscription.cancel_at_period_end is False
+    assert stripe_subscription.schedule is not None
+
+
+def test_choosing_free_with_a_downgrade_scheduled_releases_it_and_cancels_at_period_end(
+    admin_client_a, tenant_a, stripe_ready
+):
+    subscription = live_subscription(tenant_a, "enterprise_monthly")
+    _, end = period(subscription.id)
+    post(admin_client_a, CHANGE, {"plan": "pro", "interval": "month"})
+    schedule_id = stripe.Subscription.retrieve(subscription.id).schedule
+    state = post(admin_client_a, CHANGE, {"plan": "free", "interval": "month"}).json()
+    assert (state["plan"], state["cancel_at_period_end"]) == ("enterprise", True)
+    assert state["scheduled_change"] == {"plan": "free", "interval": None, "at": iso(end)}
+    assert stripe.SubscriptionSchedule.retrieve(schedule_id).status == "released"
+    assert stripe.Subscription.retrieve(subscription.id).schedule is None

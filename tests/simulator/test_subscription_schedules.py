@@ -229,3 +229,28 @@ def test_cancel_ends_the_schedule_and_its_subscription_now(stripe_client):
         stripe_client.v1.subscription_schedules.update(
             schedule.id, params={"end_behavior": "cancel"}
         )
+
+
+def test_an_upgrade_that_must_be_paid_is_refused_whole_when_the_card_declines(stripe_client):
+    prices = create_catalogue(stripe_client)
+    _, sub = _clocked_subscription(stripe_client, prices, "pro_monthly")
+    stripe_client.v1.subscriptions.update(
+        sub.id, params={"default_payment_method": "pm_card_chargeCustomerFail"}
+    )
+    before = stripe_client.v1.subscriptions.retrieve(sub.id)
+    events = len(stripe_client.v1.events.list(params={"limit": 100}).data)
+    with pytest.raises(stripe.CardError) as declined:
+        stripe_client.v1.subscriptions.update(
+            sub.id,
+            params={
+                "items": [
+                    {"id": sub["items"].data[0].id, "price": prices["enterprise_monthly"].id}
+                ],
+                "proration_behavior": "always_invoice",
+                "payment_behavior": "error_if_incomplete",
+            },
+        )
+    assert (declined.value.http_status, declined.value.code) == (402, "card_declined")
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after.to_dict() == before.to_dict()
+    assert len(stripe_client.v1.events.list(params={"limit": 100}).data) == events
