@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from billing import services
 from billing.currencies.selectors import tenant_currency_get
 from billing.invoices.selectors import invoice_summary, invoices_list
+from billing.plan_changes.selectors import scheduled_change_get
 from billing.plans import CURRENCY_CHOICES, PAID_PLANS, PLANS, Currency, Interval, plan_by_code
 from billing.selectors import billing_state_get
 from loginexus.accounts.permissions import IsTenantAdmin
@@ -33,6 +34,12 @@ class UsageSerializer(serializers.Serializer):
     limit = serializers.IntegerField(allow_null=True)
 
 
+class ScheduledChangeSerializer(serializers.Serializer):
+    plan = serializers.CharField()
+    interval = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+
+
 class BillingStateSerializer(serializers.Serializer):
     plan = serializers.CharField()
     status = serializers.CharField()
@@ -48,11 +55,16 @@ class BillingStateSerializer(serializers.Serializer):
         allow_null=True, help_text=_("Set while the plan is complimentary (given by LogiNexus).")
     )
     usage = serializers.DictField(child=UsageSerializer())
+    scheduled_change = ScheduledChangeSerializer(
+        allow_null=True,
+        help_text=_("The plan the subscription changes to at its period's end, if any."),
+    )
 
 
 def billing_state_data(tenant) -> dict:
     state = billing_state_get(tenant=tenant, now=timezone.now())
     entitlement = state.entitlement
+    scheduled = scheduled_change_get(tenant=tenant)
     return BillingStateSerializer(
         {
             "plan": state.plan.code,
@@ -68,6 +80,8 @@ def billing_state_data(tenant) -> dict:
                 str(resource): {"used": usage.used, "limit": usage.limit}
                 for resource, usage in state.usage.items()
             },
+            "scheduled_change": scheduled
+            and {"plan": scheduled.plan.code, "interval": scheduled.interval, "at": scheduled.at},
         }
     ).data
 
@@ -187,19 +201,6 @@ class CheckoutApi(AdminBillingApi):
             cancel_url=base + "billing/canceled/",
         )
         return Response({"url": url, "session_id": session_id}, status=status.HTTP_201_CREATED)
-
-
-class ChangePlanApi(AdminBillingApi):
-    @extend_schema(request=PlanChoiceSerializer, responses={200: BillingStateSerializer, **ERRORS})
-    def post(self, request):
-        choice = PlanChoiceSerializer(data=request.data)
-        choice.is_valid(raise_exception=True)
-        services.plan_change(
-            tenant=self.tenant,
-            plan=plan_by_code(choice.validated_data["plan"]),
-            interval=Interval(choice.validated_data["interval"]),
-        )
-        return Response(billing_state_data(self.tenant))
 
 
 class CancelApi(AdminBillingApi):

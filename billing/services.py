@@ -241,35 +241,6 @@ def _sync_and_refresh(tenant: Tenant, stripe_subscription) -> Entitlement:
     return entitlement_and_invoice_refresh(tenant=tenant)
 
 
-def plan_change(*, tenant: Tenant, plan: Plan, interval: Interval) -> Entitlement:
-    """Swap the live subscription's price with proration; Free means cancel at period end."""
-    facts = _live_subscription(tenant)
-    if plan.is_free:
-        return subscription_cancel_at_period_end(tenant=tenant)
-    price_id = _price_id(plan, interval)
-    updated = boundary.subscription_modify(
-        subscription_id=facts.id,
-        items=[{"id": facts.item_id, "price": price_id}],
-        proration_behavior="create_prorations",
-        cancel_at_period_end=False,
-    )
-    _audited(tenant, "billing.plan_changed", plan=plan.code, interval=interval)
-    return _sync_and_refresh(tenant, updated)
-
-
-def plan_change_preview(*, tenant: Tenant, plan: Plan, interval: Interval) -> dict:
-    """What a swap would cost now: Stripe's proration preview, in minor units."""
-    facts = _live_subscription(tenant)
-    price_id = _price_id(plan, interval)
-    preview = boundary.invoice_preview(
-        customer_id=facts.customer_id,
-        subscription_id=facts.id,
-        items=[{"id": facts.item_id, "price": price_id}],
-        proration_date=int(timezone.now().timestamp()),
-    )
-    return {"amount_due": preview.amount_due, "currency": preview.currency, "total": preview.total}
-
-
 def subscription_cancel_at_period_end(*, tenant: Tenant) -> Entitlement:
     facts = _live_subscription(tenant)
     updated = boundary.subscription_modify(subscription_id=facts.id, cancel_at_period_end=True)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from billing import api, views
+from billing.plan_changes import api as plan_changes_api
 from billing.trials import api as trials_api
 from billing.trials import views as trials_views
 
@@ -25,7 +26,12 @@ api_urlpatterns = [
     path("", api.BillingStateApi.as_view(), name="api-billing"),
     path("plans/", api.PlansApi.as_view(), name="api-billing-plans"),
     path("checkout/", api.CheckoutApi.as_view(), name="api-billing-checkout"),
-    path("change-plan/", api.ChangePlanApi.as_view(), name="api-billing-change-plan"),
+    path("change-plan/", plan_changes_api.ChangePlanApi.as_view(), name="api-billing-change-plan"),
+    path(
+        "change-plan/preview/",
+        plan_changes_api.ChangePlanPreviewApi.as_view(),
+        name="api-billing-change-plan-preview",
+    ),
     path("cancel/", api.CancelApi.as_view(), name="api-billing-cancel"),
     path("resume/", api.ResumeApi.as_view(), name="api-billing-resume"),
     path("portal/", api.PortalApi.as_view(), name="api-billing-portal"),

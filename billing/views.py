@@ -5,6 +5,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,6 +20,8 @@ from billing import services
 from billing.currencies.selectors import tenant_currency_get
 from billing.invoices.selectors import invoice_summaries, invoices_list
 from billing.models import LIVE_STATUSES, SubscriptionStatus
+from billing.plan_changes import services as plan_changes
+from billing.plan_changes.selectors import plan_change_preview_get, scheduled_change_get
 from billing.plans import FREE, PAID_PLANS, PLANS, Currency, Interval, plan_by_code
 from billing.selectors import (
     billing_state_get,
@@ -107,6 +110,7 @@ def billing_overview(request):
             "reverse_charge": reverse_charge_applies(invoices=invoices),
             "has_live_subscription": state.entitlement.status in LIVE_STATUSES,
             "incomplete": state.entitlement.status == SubscriptionStatus.INCOMPLETE,
+            "scheduled_change": scheduled_change_get(tenant=tenant),
         },
     )
 
@@ -163,29 +167,28 @@ def checkout(request):
 
 @tenant_admin_required
 def change_plan(request):
-    """GET shows what the change costs now (Stripe's proration preview); POST confirms it."""
+    """GET shows what the change costs (due now, the next invoice, when it takes effect: the
+    preview of plan_changes); POST confirms it at the previewed proration moment."""
     plan, interval = _chosen_plan(request)
     if plan is None:
         messages.error(request, _("Choose a plan."))
         return redirect("billing:pricing")
+    tenant = connection.tenant
     if request.method == "POST":
-        services.plan_change(tenant=connection.tenant, plan=plan, interval=interval)
-        if plan.is_free:
-            messages.success(request, _ended_message(_period_end(connection.tenant)))
-        elif interval == Interval.YEAR:
-            messages.success(
-                request, _("You are now on %(plan)s, billed yearly.") % {"plan": plan.name}
+        proration_date = request.POST.get("proration_date", "")
+        try:
+            plan_changes.plan_change(
+                tenant=tenant,
+                plan=plan,
+                interval=interval,
+                proration_date=int(proration_date) if proration_date.isdigit() else None,
             )
-        else:
-            messages.success(
-                request, _("You are now on %(plan)s, billed monthly.") % {"plan": plan.name}
-            )
+        except ValidationError:
+            messages.error(request, _("This price has expired; here is the change as it is now."))
+            return redirect(f"{request.path}?plan={plan.code}&interval={interval}")
+        messages.success(request, _changed_message(tenant))
         return redirect("billing:overview")
-    preview = None
-    if not plan.is_free:
-        preview = services.plan_change_preview(
-            tenant=connection.tenant, plan=plan, interval=interval
-        )
+    preview = plan_change_preview_get(tenant=tenant, plan=plan, interval=interval)
     return render(
         request,
         "billing/change_plan.html",
@@ -194,9 +197,27 @@ def change_plan(request):
             "interval": interval,
             "preview": preview,
             "free": FREE,
-            "period_end": _period_end(connection.tenant) if plan.is_free else None,
+            "period_end": _period_end(tenant) if plan.is_free else None,
+            "scheduled_change": scheduled_change_get(tenant=tenant),
         },
     )
+
+
+def _changed_message(tenant) -> str:
+    """What the change did, as the subscription now says: in force now, or scheduled."""
+    entitlement = entitlement_get(tenant=tenant)
+    if entitlement.cancel_at_period_end:
+        return _ended_message(entitlement.period_end)
+    scheduled = scheduled_change_get(tenant=tenant)
+    if scheduled is not None:
+        return _("Changes to %(plan)s on %(day)s; until then nothing changes.") % {
+            "plan": scheduled.plan.name,
+            "day": day_long(scheduled.at),
+        }
+    current = plan_by_code(entitlement.subscribed_plan)
+    if entitlement.interval == Interval.YEAR:
+        return _("You are on %(plan)s, billed yearly.") % {"plan": current.name}
+    return _("You are on %(plan)s, billed monthly.") % {"plan": current.name}
 
 
 def _period_end(tenant):

@@ -11,6 +11,7 @@ _ALPHABET = string.ascii_letters + string.digits
 _LONG_PREFIXES = {
     "price",
     "sub",
+    "sub_sched",
     "in",
     "pm",
     "evt",

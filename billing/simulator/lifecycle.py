@@ -17,6 +17,7 @@ from .forms import as_int
 from .ids import new_id
 from .invoicing import Invoicing, Outcome
 from .renewals import Renewals
+from .schedules import Schedules
 from .store import State
 from .taxes import automatic_tax_on, tax_location_check
 from .updates import Updates
@@ -37,7 +38,7 @@ class NoPaymentMethod(StripeApiError):
         )
 
 
-class Billing(Invoicing, Renewals, Updates):
+class Billing(Invoicing, Renewals, Schedules, Updates):
     """Subscriptions and invoices through time, over the simulator's state and event log."""
 
     def __init__(self, state: State, events: EventLog, base_url: Callable[[], str]) -> None:
@@ -372,6 +373,13 @@ class Billing(Invoicing, Renewals, Updates):
                 code="resource_missing",
                 param="id",
             )
+        schedule = self.schedule_of(sub)
+        if schedule is not None:
+            # A subscription canceled under a schedule ends the schedule with it.
+            schedule["status"], schedule["canceled_at"] = "canceled", at
+            schedule["current_phase"] = None
+            sub["schedule"] = None
+            self.emit("subscription_schedule.canceled", schedule, at=at)
         sub["status"] = "canceled"
         sub["canceled_at"] = sub["canceled_at"] or at
         sub["ended_at"] = at
@@ -466,6 +474,9 @@ class Billing(Invoicing, Renewals, Updates):
             self.cancel_subscription(sub, at=at, reason="cancellation_requested")
             return
         before = copy.deepcopy(sub)
+        phase_end = self.phase_ends(sub)
+        if phase_end is not None and phase_end <= at and not self.enter_next_phase(sub, at=at):
+            return
         for item in sub["items"]["data"]:
             recurring = item["price"]["recurring"]
             start = item["current_period_end"]

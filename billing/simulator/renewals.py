@@ -180,4 +180,6 @@ class Renewals:
             invoice["next_payment_attempt"] = end
             invoice["created"] = end
         invoice["subscription_proration_date"] = at
+        # The current API names it under the parent (the old top-level key is kept too).
+        invoice["parent"]["subscription_details"]["subscription_proration_date"] = at
         return invoice

@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (registers the routes)
     objects,
     promotion_resources,
     resources,
+    schedule_resources,
     subscription_resources,
     tax_id_resources,
 )

@@ -29,6 +29,7 @@ KINDS = (
     "billing_portal.configuration",
     "billing_portal.session",
     "subscription",
+    "subscription_schedule",
     "invoice",
     "event",
     "webhook_endpoint",
@@ -54,6 +55,7 @@ PREFIX_KINDS = {
     "bpc": "billing_portal.configuration",
     "bps": "billing_portal.session",
     "sub": "subscription",
+    "sub_sched": "subscription_schedule",
     "in": "invoice",
     "evt": "event",
     "we": "webhook_endpoint",
@@ -73,6 +75,7 @@ HUMAN_NAMES = {
     "billing_portal.configuration": "configuration",
     "billing_portal.session": "billing portal session",
     "subscription": "subscription",
+    "subscription_schedule": "subscription schedule",
     "invoice": "invoice",
     "event": "event",
     "webhook_endpoint": "webhook endpoint",
@@ -133,7 +136,7 @@ class State:
         return [obj for obj in reversed(self.objects[kind].values()) if not obj.get("_deleted")]
 
     def resolve_id(self, object_id: str) -> dict[str, Any] | None:
-        prefix = object_id.split("_", 1)[0]
+        prefix = "sub_sched" if object_id.startswith("sub_sched_") else object_id.split("_", 1)[0]
         kind = PREFIX_KINDS.get(prefix)
         if kind is None:
             # Coupons' ids have no prefix (Stripe's are random, ours may be chosen).

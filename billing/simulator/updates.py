@@ -168,6 +168,20 @@ class Updates:
             raise InvalidRequest(
                 "A canceled subscription can only update its cancellation_details and metadata."
             )
+        if sub["schedule"] and "cancel_at_period_end" in params:
+            raise InvalidRequest(
+                f"The subscription is managed by the subscription schedule `{sub['schedule']}`, "
+                "and updating any cancelation behavior directly is not allowed. Please update "
+                "the schedule instead.",
+                param="cancel_at_period_end",
+            )
+        if params.get("payment_behavior") == "pending_if_incomplete":
+            raise InvalidRequest(
+                "Received parameter payment_behavior=pending_if_incomplete, which Stripe accepts "
+                "but which is not simulated (pending updates).",
+                code="parameter_unknown",
+                param="payment_behavior",
+            )
         customer = self.state.get("customer", sub["customer"])
         before = copy.deepcopy(sub)
         behavior = params.get("proration_behavior", "create_prorations")

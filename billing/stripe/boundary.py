@@ -46,7 +46,10 @@ def stripe_errors() -> Iterator[None]:
     try:
         yield
     except stripe.CardError as error:
-        raise PaymentDeclined(error.user_message or gettext("The card was declined.")) from error
+        raise PaymentDeclined(
+            error.user_message or gettext("The card was declined."),
+            extra={"stripe_code": error.code or "card_declined"},
+        ) from error
     except stripe.InvalidRequestError as error:
         logger.warning("Stripe refused a request: %s", error)
         raise StripeRequestRejected(
@@ -266,19 +269,50 @@ def subscription_modify(*, subscription_id: str, **changes: Any):
 
 
 def invoice_preview(
-    *, customer_id: str, subscription_id: str, items: list[dict], proration_date: int
+    *,
+    customer_id: str,
+    subscription_id: str,
+    items: list[dict],
+    proration_date: int | None = None,
+    proration_behavior: str = "create_prorations",
 ):
+    """The invoice a change of the subscription's items would make: at once for
+    `always_invoice` (or a new interval), else the next one. Without a `proration_date`, Stripe
+    prorates as of its own now, which the answer names (`subscription_proration_date`)."""
+    details: dict[str, Any] = {"items": items, "proration_behavior": proration_behavior}
+    if proration_date is not None:
+        details["proration_date"] = proration_date
     with stripe_errors():
         return stripe.Invoice.create_preview(
             customer=customer_id,
             subscription=subscription_id,
-            subscription_details={
-                "items": items,
-                "proration_behavior": "create_prorations",
-                "proration_date": proration_date,
-            },
+            subscription_details=details,
             **_key(),
         )
+
+
+def subscription_schedule_create(*, subscription_id: str):
+    """A schedule made from the subscription: its one phase is the current period."""
+    with stripe_errors():
+        return stripe.SubscriptionSchedule.create(from_subscription=subscription_id, **_key())
+
+
+def subscription_schedule_retrieve(*, schedule_id: str):
+    with stripe_errors():
+        return stripe.SubscriptionSchedule.retrieve(schedule_id, **_key())
+
+
+def subscription_schedule_modify(*, schedule_id: str, phases: list[dict], end_behavior: str):
+    with stripe_errors():
+        return stripe.SubscriptionSchedule.modify(
+            schedule_id, phases=phases, end_behavior=end_behavior, **_key()
+        )
+
+
+def subscription_schedule_release(*, schedule_id: str):
+    """The schedule lets go of its subscription, which goes on as it is now."""
+    with stripe_errors():
+        return stripe.SubscriptionSchedule.release(schedule_id, **_key())
 
 
 def products_list():

@@ -32,6 +32,11 @@ WEBHOOK_EVENTS = [
     "invoice.voided",
     "payment_method.attached",
     "payment_method.detached",
+    "subscription_schedule.created",
+    "subscription_schedule.updated",
+    "subscription_schedule.released",
+    "subscription_schedule.completed",
+    "subscription_schedule.canceled",
 ]
 
 

@@ -42,6 +42,7 @@ class SubscriptionFacts:
     cancel_at_period_end: bool
     created: datetime | None
     latest_invoice_id: str | None
+    schedule_id: str | None = None
 
     @classmethod
     def from_stripe_data(cls, data: Mapping[str, Any]) -> "SubscriptionFacts":
@@ -66,6 +67,7 @@ class SubscriptionFacts:
             cancel_at_period_end=bool(data.get("cancel_at_period_end")),
             created=_timestamp(data.get("created")),
             latest_invoice_id=_id(data.get("latest_invoice")),
+            schedule_id=_id(data.get("schedule")),
         )
 
 

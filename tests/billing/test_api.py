@@ -70,6 +70,7 @@ def test_billing_state_of_a_free_tenant(admin_client_a, tenant_a):
             "escrows": {"used": 0, "limit": 5},
             "users": {"used": 1, "limit": 3},
         },
+        "scheduled_change": None,
     }
 
 

@@ -11,8 +11,8 @@ from django.conf import settings
 from djstripe.models import Account, Event, Invoice, Subscription
 
 from billing.models import Entitlement
+from billing.plan_changes.services import plan_change
 from billing.plans import ENTERPRISE, Interval
-from billing.services import plan_change
 from billing.stripe.event_sync import Decision, StoredCopy, decide, digest, event_store
 from tests.billing.stripe_events import (
     Deliveries,

@@ -70,7 +70,7 @@ def test_pricing_overview_and_preview_show_money_in_one_format(
     overview = body_of(admin_client_a.get("/billing/"))
     assert "<td>$49.00</td>" in overview
     preview = body_of(admin_client_a.get("/billing/change/?plan=enterprise&interval=month"))
-    assert re.search(r"Due now: <strong>\$[\d,]+\.\d\d</strong>", preview)
+    assert re.search(r'Due now</dt><dd class="price"><strong>\$[\d,]+\.\d\d</strong>', preview)
     for page in (pricing, overview, preview):
         assert "USD" not in page and "4900" not in page
 

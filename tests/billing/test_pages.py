@@ -74,7 +74,7 @@ def test_pricing_with_a_live_subscription_offers_changes_with_a_proration_previe
 
     preview = admin_client_a.get("/billing/change/?plan=enterprise&interval=month")
     assert preview.status_code == 200
-    assert "Due now: <strong>$" in preview.content.decode()
+    assert '<dt>Due now</dt><dd class="price"><strong>$' in preview.content.decode()
     assert "USD" not in preview.content.decode()
 
     confirmed = admin_client_a.post("/billing/change/", {"plan": "enterprise", "interval": "month"})

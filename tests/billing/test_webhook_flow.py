@@ -14,13 +14,10 @@ from djstripe.models import Customer, Event, WebhookEventTrigger
 from billing.exceptions import StripeUnavailable
 from billing.limits import plan_limit_reserve
 from billing.models import Entitlement, UsageCounter
+from billing.plan_changes.services import plan_change
 from billing.plans import ENTERPRISE, FREE, PRO, Interval, Resource
 from billing.selectors import usage_get
-from billing.services import (
-    plan_change,
-    subscription_cancel_at_period_end,
-    subscription_resume,
-)
+from billing.services import subscription_cancel_at_period_end, subscription_resume
 from tests.billing.helpers import (
     checkout,
     clear_faults,

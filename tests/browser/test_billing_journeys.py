@@ -74,3 +74,32 @@ def test_failed_renewal_shows_a_banner_everywhere_until_paid_in_the_portal(
     page.goto(f"{paying_admin}/billing/")
     expect(page.get_by_text("Your last payment failed.")).to_have_count(0)
     expect(page.get_by_role("heading", name="Pro plan")).to_be_visible()
+
+
+def test_admin_sees_what_an_upgrade_costs_pays_it_then_schedules_a_downgrade_and_keeps_the_plan(
+    page: Page, paying_admin: str, sim, committed_tenant
+):
+    page.goto(f"{paying_admin}/billing/pricing/?interval=month")
+    page.get_by_role("link", name="Switch to Enterprise").click()
+    expect(page.get_by_role("heading", name="Switch to Enterprise, billed monthly")).to_be_visible()
+    due_now = page.locator("dd.price strong").inner_text()
+    expect(page.get_by_text("Now", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(f"{paying_admin}/billing/")
+    expect(page.get_by_role("heading", name="Enterprise plan")).to_be_visible()
+    invoice = page.get_by_role("row").filter(has_text=due_now)
+    expect(invoice.first).to_be_visible()
+
+    page.goto(f"{paying_admin}/billing/pricing/?interval=month")
+    page.get_by_role("link", name="Switch to Pro").click()
+    expect(page.get_by_text("The change takes effect on")).to_be_visible()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text(re.compile(r"Changes to Pro on .+; until then"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Changes to Pro, billed monthly, on .+\."))).to_be_visible()
+    expect(page.get_by_role("heading", name="Enterprise plan")).to_be_visible()
+
+    page.get_by_role("button", name="Keep Enterprise").click()
+    expect(page.get_by_text("Changes to Pro")).to_have_count(0)
+    settled(sim)
+    entitlement = entitlement_of(committed_tenant)
+    assert (entitlement.subscribed_plan, entitlement.cancel_at_period_end) == ("enterprise", False)

@@ -102,6 +102,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "api-billing-plans": {},
     "api-billing-checkout": {},
     "api-billing-change-plan": {},
+    "api-billing-change-plan-preview": {},
     "api-billing-cancel": {},
     "api-billing-resume": {},
     "api-billing-portal": {},

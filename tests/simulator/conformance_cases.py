@@ -86,11 +86,21 @@ def build_world(client: stripe.StripeClient) -> World:
     promotion_code = client.v1.promotion_codes.create(
         params={"promotion": {"type": "coupon", "coupon": coupon.id}, "code": "WELCOME20"}
     )
+    scheduled = client.v1.subscriptions.create(
+        params={
+            "customer": session.customer,
+            "items": [{"price": prices["enterprise_monthly"].id}],
+            "default_payment_method": subscription.default_payment_method,
+        }
+    )
     return {
         "tax_rate": _tax_rate(client, prices["pro_monthly"].id),
         "coupon": coupon.id,
         "deletable_coupon": client.v1.coupons.create(params={"percent_off": 5}).id,
         "promotion_code": promotion_code.id,
+        "schedule": client.v1.subscription_schedules.create(
+            params={"from_subscription": scheduled.id}
+        ).id,
         "customer": session.customer,
         "subscription": subscription.id,
         "item": subscription["items"].data[0].id,
@@ -217,6 +227,17 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     # Stripe never deletes a subscription's last item: the valid request is refused for that.
     ("DELETE", "/v1/subscription_items/{item}"): Case(ids=same("item"), status=400),
+    ("POST", "/v1/subscription_schedules"): Case(
+        lambda w: {"from_subscription": w["subscription"]}
+    ),
+    ("GET", "/v1/subscription_schedules/{schedule}"): Case(ids=same("schedule")),
+    ("POST", "/v1/subscription_schedules/{schedule}"): Case(
+        lambda w: {"end_behavior": "release", "metadata": {"change": "downgrade"}},
+        same("schedule"),
+    ),
+    ("POST", "/v1/subscription_schedules/{schedule}/release"): Case(ids=same("schedule")),
+    ("POST", "/v1/subscription_schedules/{schedule}/cancel"): Case(ids=same("schedule")),
+    ("GET", "/v1/subscription_schedules"): Case(lambda w: {"customer": w["customer"], **PAGE}),
     ("POST", "/v1/invoices"): Case(
         lambda w: {
             "customer": w["customer"],
