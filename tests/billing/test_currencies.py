@@ -203,3 +203,37 @@ def test_a_trial_of_a_workspace_without_an_address_runs_in_dollars_without_tax(
     [subscription] = Subscription.objects.filter(customer__subscriber=tenant_a)
     remote = stripe.Subscription.retrieve(subscription.id)
     assert (remote.currency, remote.automatic_tax.enabled) == ("usd", False)
+
+
+def _euro_subscription(tenant, lookup_key):
+    customer = stripe.Customer.create(
+        email=tenant.email, metadata={"djstripe_subscriber": str(tenant.pk)}
+    )
+    Customer.sync_from_stripe_data(customer)
+    price = stripe.Price.list(lookup_keys=[lookup_key]).data[0]
+    subscription = stripe.Subscription.create(
+        customer=customer.id,
+        items=[{"price": price.id}],
+        currency="eur",
+        default_payment_method="pm_card_visa",
+    )
+    return Subscription.sync_from_stripe_data(subscription)
+
+
+def test_a_plan_change_of_a_subscription_in_euros_is_previewed_in_euros(
+    admin_client_a, tenant_a, stripe_ready
+):
+    _euro_subscription(tenant_a, "enterprise_monthly")
+    preview = "/api/v1/billing/change-plan/preview/"
+    downgrade = admin_client_a.get(preview, {"plan": "pro", "interval": "month"}).json()
+    assert downgrade["due_now"] == {"amount": 0, "currency": "eur"}
+    assert (downgrade["next_invoice"]["amount"], downgrade["next_invoice"]["currency"]) == (
+        4500,
+        "eur",
+    )
+    upgrade = admin_client_a.get(preview, {"plan": "enterprise", "interval": "year"}).json()
+    assert upgrade["due_now"]["currency"] == "eur"
+    assert (upgrade["next_invoice"]["amount"], upgrade["next_invoice"]["currency"]) == (
+        185000,
+        "eur",
+    )
