@@ -12,9 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing import services
+from billing.currencies.selectors import tenant_currency_get
 from billing.invoices.selectors import invoice_summary, invoices_list
 from billing.plan_changes.selectors import scheduled_change_get
-from billing.plans import PAID_PLANS, PLANS, Interval, plan_by_code
+from billing.plans import CURRENCY_CHOICES, PAID_PLANS, PLANS, Currency, Interval, plan_by_code
 from billing.selectors import billing_state_get
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.api import ERROR_RESPONSES
@@ -120,7 +121,20 @@ class BillingStateApi(BillingReadApi):
 class PlanSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    prices = serializers.DictField(child=serializers.DecimalField(max_digits=10, decimal_places=2))
+    prices = serializers.DictField(
+        child=serializers.DecimalField(max_digits=10, decimal_places=2),
+        help_text=_("USD per interval, in dollars."),
+    )
+    amounts = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text=_(
+            "Per interval, the price in every currency (usd, eur, gbp), in minor units; "
+            "prices exclude tax."
+        ),
+    )
+    currency = serializers.CharField(
+        help_text=_("The currency this workspace is billed in (or would be, at checkout).")
+    )
     limits = serializers.DictField(child=serializers.IntegerField(allow_null=True))
 
 
@@ -130,6 +144,7 @@ class PlansApi(APIView):
 
     @extend_schema(responses={200: PlanSerializer(many=True), 401: ERRORS[401]})
     def get(self, request):
+        currency = tenant_currency_get(tenant=connection.tenant)
         return Response(
             [
                 PlanSerializer(
@@ -137,6 +152,11 @@ class PlansApi(APIView):
                         "code": plan.code,
                         "name": plan.name,
                         "prices": {str(k): v for k, v in plan.prices.items()},
+                        "amounts": {
+                            str(interval): {str(c): amount for c, amount in amounts.items()}
+                            for interval, amounts in plan.amounts.items()
+                        },
+                        "currency": currency.value,
                         "limits": {str(k): v for k, v in plan.limits.items()},
                     }
                 ).data
@@ -145,9 +165,20 @@ class PlansApi(APIView):
         )
 
 
+class CheckoutSerializer(PaidPlanChoiceSerializer):
+    currency = serializers.ChoiceField(
+        choices=CURRENCY_CHOICES,
+        required=False,
+        help_text=_(
+            "Default: the currency the workspace is billed in, else its billing address's "
+            "(EUR in the euro area, GBP in the United Kingdom), else USD."
+        ),
+    )
+
+
 class CheckoutApi(AdminBillingApi):
     @extend_schema(
-        request=PaidPlanChoiceSerializer,
+        request=CheckoutSerializer,
         responses={
             201: inline_serializer(
                 "CheckoutResponse",
@@ -157,13 +188,15 @@ class CheckoutApi(AdminBillingApi):
         },
     )
     def post(self, request):
-        choice = PaidPlanChoiceSerializer(data=request.data)
+        choice = CheckoutSerializer(data=request.data)
         choice.is_valid(raise_exception=True)
         base = tenant_url(tenant=self.tenant)
+        currency = choice.validated_data.get("currency")
         url, session_id = services.checkout_start(
             tenant=self.tenant,
             plan=plan_by_code(choice.validated_data["plan"]),
             interval=Interval(choice.validated_data["interval"]),
+            currency=Currency(currency) if currency else None,
             success_url=base + "billing/success/?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=base + "billing/canceled/",
         )

@@ -28,6 +28,12 @@ class SubscriptionExists(Conflict):
     code = "subscription_exists"
 
 
+class CurrencyMismatch(Conflict):
+    """A checkout in another currency than the one the workspace's Stripe customer has."""
+
+    code = "currency_mismatch"
+
+
 class NoSubscription(Conflict):
     code = "no_subscription"
 

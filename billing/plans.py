@@ -22,6 +22,15 @@ class Interval(StrEnum):
     YEAR = "year"
 
 
+class Currency(StrEnum):
+    """The currencies every paid price exists in (Stripe's `currency_options`); USD is the
+    price's own currency, the others its options."""
+
+    USD = "usd"
+    EUR = "eur"
+    GBP = "gbp"
+
+
 # Resources counted per billing period; seats (users) are counted as they stand now.
 PERIODIC_RESOURCES = (Resource.SHIPMENTS, Resource.ESCROWS)
 
@@ -31,6 +40,8 @@ class Plan:
     code: str
     name: str | Promise  # translated lazily: read it where a language is active
     prices: dict[Interval, Decimal]  # USD per interval; empty for the free plan
+    # Minor units per interval and currency (Pro a month: $49, €45, £39); empty for Free.
+    amounts: dict[Interval, dict[Currency, int]]
     limits: dict[Resource, int | None]  # None: unlimited
     rank: int  # orders plans from cheapest to dearest
 
@@ -47,6 +58,10 @@ class Plan:
     def price_cents(self, interval: Interval) -> int:
         return int(self.price(interval) * 100)
 
+    def amount(self, interval: Interval, currency: Currency | str) -> int:
+        """The price per interval in `currency`, in minor units (0 on the free plan)."""
+        return self.amounts.get(interval, {}).get(Currency(currency), 0)
+
     def allowances(self) -> list[str]:
         """What the plan allows, a line per resource, in the active language."""
         return [plan_allowance(resource, limit) for resource, limit in self.limits.items()]
@@ -59,6 +74,7 @@ FREE = Plan(
     code="free",
     name=_("Free"),
     prices={},
+    amounts={},
     limits={Resource.SHIPMENTS: 50, Resource.ESCROWS: 5, Resource.USERS: 3},
     rank=0,
 )
@@ -66,6 +82,10 @@ PRO = Plan(
     code="pro",
     name=_("Pro"),
     prices={Interval.MONTH: Decimal("49"), Interval.YEAR: Decimal("490")},
+    amounts={
+        Interval.MONTH: {Currency.USD: 4900, Currency.EUR: 4500, Currency.GBP: 3900},
+        Interval.YEAR: {Currency.USD: 49000, Currency.EUR: 45000, Currency.GBP: 39000},
+    },
     limits={Resource.SHIPMENTS: 2000, Resource.ESCROWS: 200, Resource.USERS: 25},
     rank=1,
 )
@@ -73,6 +93,10 @@ ENTERPRISE = Plan(
     code="enterprise",
     name=_("Enterprise"),
     prices={Interval.MONTH: Decimal("199"), Interval.YEAR: Decimal("1990")},
+    amounts={
+        Interval.MONTH: {Currency.USD: 19900, Currency.EUR: 18500, Currency.GBP: 15900},
+        Interval.YEAR: {Currency.USD: 199000, Currency.EUR: 185000, Currency.GBP: 159000},
+    },
     limits={Resource.SHIPMENTS: None, Resource.ESCROWS: None, Resource.USERS: None},
     rank=2,
 )
@@ -80,7 +104,8 @@ ENTERPRISE = Plan(
 PLANS: dict[str, Plan] = {plan.code: plan for plan in (FREE, PRO, ENTERPRISE)}
 PAID_PLANS = tuple(plan for plan in PLANS.values() if not plan.is_free)
 PLAN_CHOICES = [(plan.code, plan.name) for plan in PLANS.values()]
-CURRENCY = "usd"
+CURRENCY = Currency.USD.value  # each price's own currency; EUR and GBP are its options
+CURRENCY_CHOICES = [currency.value for currency in Currency]
 
 
 # What each resource is called on its own (a column, a bar's label) and in a sentence after a

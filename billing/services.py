@@ -16,9 +16,10 @@ from django_tenants.utils import schema_context
 from djstripe.models import Customer, Invoice, Subscription
 from djstripe.settings import djstripe_settings
 
+from billing.currencies.selectors import checkout_currency_choose
 from billing.exceptions import NoSubscription, NotPastDue, PlanNotAvailable, SubscriptionExists
 from billing.models import LIVE_STATUSES, Entitlement, SubscriptionStatus
-from billing.plans import FREE, RESOURCE_NOUNS, Interval, Plan, Resource
+from billing.plans import FREE, RESOURCE_NOUNS, Currency, Interval, Plan, Resource
 from billing.selectors import (
     customer_get,
     entitlement_get,
@@ -29,6 +30,7 @@ from billing.selectors import (
 from billing.stripe import boundary
 from billing.stripe.customers import customer_details, customer_lock
 from billing.stripe.subscriptions import SubscriptionFacts
+from billing.tax.selectors import tax_location_known
 from loginexus.accounts.models import Role, User
 from loginexus.audit.services import audit_record
 from loginexus.mail.services import email_send
@@ -173,9 +175,18 @@ def _price_id(plan: Plan, interval: Interval) -> str:
 
 
 def checkout_start(
-    *, tenant: Tenant, plan: Plan, interval: Interval, success_url: str, cancel_url: str
+    *,
+    tenant: Tenant,
+    plan: Plan,
+    interval: Interval,
+    success_url: str,
+    cancel_url: str,
+    currency: Currency | None = None,
 ) -> tuple[str, str]:
-    """Open a Stripe Checkout session for a tenant with no live subscription: (url, session id)."""
+    """Open a Stripe Checkout session for a tenant with no live subscription: (url, session id).
+
+    It charges in `currency` (default: the tenant's, see billing.currencies) with Stripe Tax
+    on, and asks for the billing address and tax ID the workspace does not have yet."""
     if plan.is_free:
         raise NoSubscription(gettext("The Free plan needs no checkout."))
     current = subscription_facts_get(tenant=tenant)
@@ -184,6 +195,7 @@ def checkout_start(
             gettext("This workspace already has a subscription; change its plan instead."),
             extra={"change_plan_url": "/billing/pricing/"},
         )
+    currency = checkout_currency_choose(tenant=tenant, requested=currency)
     price_id = _price_id(plan, interval)
     customer = customer_ensure(tenant=tenant)
     session = boundary.checkout_session_create(
@@ -193,8 +205,13 @@ def checkout_start(
         cancel_url=cancel_url,
         client_reference_id=str(tenant.pk),
         metadata={"tenant_id": str(tenant.pk), "tenant_slug": tenant.slug, "plan": plan.code},
+        currency=currency.value,
+        collect_address=not tax_location_known(tenant),
+        collect_tax_id=tenant.tax_id is None,
     )
-    _audited(tenant, "billing.checkout_started", plan=plan.code, interval=interval)
+    _audited(
+        tenant, "billing.checkout_started", plan=plan.code, interval=interval, currency=currency
+    )
     return session.url, session.id
 
 

@@ -17,11 +17,12 @@ from django_ratelimit.core import get_usage
 from djstripe.models import WebhookEndpoint
 
 from billing import services
+from billing.currencies.selectors import tenant_currency_get
 from billing.invoices.selectors import invoice_summaries, invoices_list
 from billing.models import LIVE_STATUSES, SubscriptionStatus
 from billing.plan_changes import services as plan_changes
 from billing.plan_changes.selectors import plan_change_preview_get, scheduled_change_get
-from billing.plans import CURRENCY, FREE, PAID_PLANS, PLANS, Interval, plan_by_code
+from billing.plans import FREE, PAID_PLANS, PLANS, Currency, Interval, plan_by_code
 from billing.selectors import (
     billing_state_get,
     entitlement_get,
@@ -29,6 +30,7 @@ from billing.selectors import (
     usage_warnings,
 )
 from billing.stripe.webhooks import webhook_delivery_check, webhook_trigger_record
+from billing.tax.selectors import reverse_charge_applies
 from billing.trials.selectors import trial_available
 from loginexus.accounts.permissions import tenant_admin_required
 from loginexus.clients import client_address
@@ -52,10 +54,15 @@ def _chosen_plan(request):
 
 
 def plan_cards(
-    *, current_code: str | None, interval: Interval, has_live_subscription: bool, visitor=False
+    *,
+    current_code: str | None,
+    interval: Interval,
+    has_live_subscription: bool,
+    visitor=False,
+    currency: Currency = Currency.USD,
 ):
-    """What each plan's card shows and which button it offers: checkout, change, current, or
-    (for a visitor of the public site) signup."""
+    """What each plan's card shows (its price in `currency`) and which button it offers:
+    checkout, change, current, or (for a visitor of the public site) signup."""
     cards = []
     for plan in PLANS.values():
         if visitor:
@@ -69,8 +76,8 @@ def plan_cards(
         cards.append(
             {
                 "plan": plan,
-                "price": plan.price_cents(interval),
-                "currency": CURRENCY,
+                "price": plan.amount(interval, currency),
+                "currency": currency.value,
                 "action": action,
             }
         )
@@ -91,6 +98,7 @@ def public_pricing(request):
 def billing_overview(request):
     tenant = connection.tenant
     state = billing_state_get(tenant=tenant, now=timezone.now())
+    invoices = list(invoices_list(tenant=tenant)[:12])
     return render(
         request,
         "billing/overview.html",
@@ -98,7 +106,8 @@ def billing_overview(request):
             "state": state,
             "usage": usage_rows(usage=state.usage),
             "usage_warnings": usage_warnings(usage=state.usage),
-            "invoices": invoice_summaries(invoices_list(tenant=tenant)[:12]),
+            "invoices": invoice_summaries(invoices),
+            "reverse_charge": reverse_charge_applies(invoices=invoices),
             "has_live_subscription": state.entitlement.status in LIVE_STATUSES,
             "incomplete": state.entitlement.status == SubscriptionStatus.INCOMPLETE,
             "scheduled_change": scheduled_change_get(tenant=tenant),
@@ -119,7 +128,12 @@ def pricing(request):
         current = state.entitlement.subscribed_plan
     else:
         current = None  # shown the other interval, every plan is a change (even the same one)
-    cards = plan_cards(current_code=current, interval=interval, has_live_subscription=live)
+    cards = plan_cards(
+        current_code=current,
+        interval=interval,
+        has_live_subscription=live,
+        currency=tenant_currency_get(tenant=tenant),
+    )
     return render(
         request,
         "billing/pricing.html",

@@ -314,6 +314,8 @@ SPECTACULAR_SETTINGS = {
         "ShipmentStatusEnum": "shipments.models.ShipmentStatus",
         "EscrowStatusEnum": "escrows.models.EscrowStatus",
         "RoleEnum": "loginexus.accounts.models.Role",
+        "CurrencyEnum": "escrows.currencies.CURRENCY_CHOICES",
+        "BillingCurrencyEnum": "billing.plans.CURRENCY_CHOICES",
         "WebhookEventTypeEnum": "webhooks.models.EventType",
         "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
         "PaidPlanEnum": ["pro", "enterprise"],

@@ -96,10 +96,10 @@ def plan_change_preview_get(*, tenant: Tenant, plan: Plan, interval: Interval) -
         current=facts.plan, current_interval=facts.interval, plan=plan, interval=interval
     )
     current_price = _stripe_price(facts.price_id)
-    currency = (price or current_price).currency if (price or current_price) else "usd"
+    currency = facts.currency  # a subscription keeps its currency through every change
     if kind != ChangeKind.UPGRADE:
         charged = price if kind == ChangeKind.DOWNGRADE else current_price
-        amount = 0 if plan.is_free or charged is None else charged.unit_amount
+        amount = 0 if plan.is_free or charged is None else _amount_in(charged, currency)
         lines = []
         if amount:
             lines = [
@@ -130,11 +130,19 @@ def plan_change_preview_get(*, tenant: Tenant, plan: Plan, interval: Interval) -
     return PlanChangePreview(
         kind=kind,
         due_now=Money(invoice.total, invoice.currency),
-        next_invoice=Money(price.unit_amount, price.currency),
+        next_invoice=Money(_amount_in(price, currency), currency),
         next_invoice_date=next_date,
         lines=[PreviewLine(line["description"] or "", line["amount"]) for line in lines],
         proration_date=details.get("subscription_proration_date"),
     )
+
+
+def _amount_in(price: Price, currency: str) -> int:
+    """What the price charges a period in `currency` (its currency option), by the plan it is."""
+    known = plan_and_interval_for_lookup_key(price.lookup_key or "")
+    if known and known[0].amount(known[1], currency):
+        return known[0].amount(known[1], currency)
+    return price.unit_amount
 
 
 def _period_line(plan: Plan, interval: Interval, starts: datetime | None) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import billing_objects, cards, discounts, objects
+from .checkout_details import checkout_settings, collected_apply, collected_check
+from .currencies import customer_currency_check, price_in
 from .errors import (
     CardDeclined,
     InvalidRequest,
@@ -15,6 +17,7 @@ from .ids import new_id
 from .param_fields import merge_settings
 from .routing import route
 from .store import filter_created, paginate
+from .taxes import session_totals_from_invoice
 
 if TYPE_CHECKING:
     from .server import Api
@@ -36,16 +39,24 @@ def checkout_session_create(api: Api, params: Params) -> dict[str, Any]:
         )
     if not params.get("success_url"):
         raise MissingParam("success_url")
-    if params.get("customer"):
+    customer = (
         api.state.get("customer", params["customer"], param="customer")
+        if params.get("customer")
+        else None
+    )
     line_params = as_list(params.get("line_items"), "line_items")
     if not line_params:
         raise MissingParam("line_items")
     items = []
+    # The session charges in `currency`, one of its prices' currency options (by default the
+    # customer's currency, else the first price's own).
+    currency = str(params.get("currency") or (customer or {}).get("currency") or "").lower()
     for index, line in enumerate(line_params):
         if not isinstance(line, dict) or not line.get("price"):
             raise MissingParam(f"line_items[{index}][price]")
         price = api.billing.recurring_price(line["price"], f"line_items[{index}][price]")
+        currency = currency or price["currency"]
+        price = price_in(api.state, price, currency, param=f"line_items[{index}][price]")
         product = api.state.get("product", price["product"])
         items.append(
             billing_objects.checkout_item(
@@ -63,6 +74,7 @@ def checkout_session_create(api: Api, params: Params) -> dict[str, Any]:
         url=f"{api.base_url()}/checkout/{session_id}",
     )
     session["metadata"] = as_metadata(params.get("metadata"))
+    session.update(checkout_settings(api, params, customer, session["currency"]))
     return api.state.add(session)
 
 
@@ -111,12 +123,17 @@ def checkout_pay(
     test_card: str,
     email: str | None,
     promotion_code: str | None = None,
+    collected: dict[str, Any] | None = None,
 ) -> None:
-    """What the hosted page's Pay button does: the customer, the subscription, the events.
-    A promotion code the page refuses stops it before anything is paid."""
+    """What the hosted page's Pay button does: the customer (with the address and tax ID the
+    page collected), the subscription, the events. A promotion code the page refuses stops it
+    before anything is paid."""
     if session["status"] != "open":
         raise InvalidRequest(f"This Checkout Session is {session['status']}.")
     customer = api.state.find("customer", session["customer"])
+    collected = collected or {"address": None, "tax_id": None}
+    collected_check(session, customer, collected)
+    customer_currency_check(api.state, customer, session["currency"])
     at = api.billing.now(customer and customer["id"])
     code = None
     if promotion_code and session["allow_promotion_codes"]:
@@ -148,9 +165,15 @@ def checkout_pay(
             },
             test_clock=None,
         )
+        if collected["address"]:
+            customer["address"] = objects.address(collected["address"])
         api.state.add(customer)
         api.billing.emit("customer.created", customer, at=at)
         session["customer"] = customer["id"]
+        created = True
+    else:
+        created = False
+    customer_details = collected_apply(api, session, customer, collected, at=at, created=created)
     pm = api.billing.payment_method_for(test_card, customer, at=at, param="payment_method")
     pending: list = []
     subscription_data = session["_subscription_data"]
@@ -181,28 +204,22 @@ def checkout_pay(
         pending=pending,
         subscription_id=subscription_id,
         discounts=[discount["id"]] if discount else None,
+        currency=session["currency"],
+        automatic_tax=session["automatic_tax"]["enabled"],
     )
     if discount is not None:
         first = api.state.get("invoice", sub["latest_invoice"])
         off = sum(entry["amount"] for entry in first["total_discount_amounts"])
         session["total_details"]["amount_discount"] = off
         session["amount_total"] = session["amount_subtotal"] - off
+    session_totals_from_invoice(session, api.state.find("invoice", sub["latest_invoice"]))
     session.update(
         status="complete",
         payment_status="paid" if sub["status"] == "active" else "no_payment_required",
         subscription=sub["id"],
         invoice=sub["latest_invoice"],
         _last_error=None,
-        customer_details={
-            "address": {key: None for key in objects.EMPTY_ADDRESS_KEYS} | {"country": "US"},
-            "business_name": None,
-            "email": customer["email"],
-            "individual_name": None,
-            "name": customer["name"],
-            "phone": None,
-            "tax_exempt": "none",
-            "tax_ids": [],
-        },
+        customer_details=customer_details,
         collected_information={
             "business_name": None,
             "individual_name": None,

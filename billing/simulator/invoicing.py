@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import billing_objects, objects
+from .currencies import price_in
 from .discounts import apply_to_invoice, in_effect
 from .ids import new_id
 from .store import State
+from .taxes import invoice_tax_apply
 
 # Stripe writes quantities on invoice lines with a multiplication sign ("1 x Product").
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -38,7 +40,7 @@ class Invoicing:
     def item_line(
         self, sub: dict[str, Any], item: dict[str, Any], start: int, end: int
     ) -> dict[str, Any]:
-        price = item["price"]
+        price = price_in(self.state, item["price"], sub["currency"], param="items")
         product = self.state.find("product", price["product"])
         name = product["name"] if product else price["product"]
         amount = price["unit_amount"] * item["quantity"]
@@ -69,6 +71,7 @@ class Invoicing:
         fraction: float,
         credit: bool,
     ) -> dict[str, Any]:
+        price = price_in(self.state, price, sub["currency"], param="items")
         product = self.state.find("product", price["product"])
         name = product["name"] if product else price["product"]
         amount = round(price["unit_amount"] * quantity * fraction)
@@ -121,6 +124,9 @@ class Invoicing:
         ]
         if sub is not None and sub.get("discounts"):
             apply_to_invoice(self.state, invoice, in_effect(self.state, sub["discounts"], at=at))
+        # Tax comes last: Stripe Tax taxes what each line costs after its discounts.
+        if sub is not None and sub["automatic_tax"]["enabled"]:
+            invoice_tax_apply(self.state, invoice, customer)
         return invoice
 
     def finalize(self, invoice: dict[str, Any], customer: dict[str, Any], *, at: int) -> None:

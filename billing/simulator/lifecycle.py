@@ -9,6 +9,7 @@ from typing import Any
 
 from . import billing_objects, cards, objects
 from .clock import add_interval, system_time
+from .currencies import customer_currency_check, price_in
 from .discounts import in_effect
 from .errors import CardDeclined, InvalidRequest, MissingParam, StripeApiError
 from .events import EventLog, HeldEvent, previous_attributes
@@ -18,6 +19,7 @@ from .invoicing import Invoicing, Outcome
 from .renewals import Renewals
 from .schedules import Schedules
 from .store import State
+from .taxes import automatic_tax_on, tax_location_check
 from .updates import Updates
 
 
@@ -196,8 +198,14 @@ class Billing(Invoicing, Renewals, Schedules, Updates):
         discounts: list[str] | None = None,
         trial_end_behavior: str = "create_invoice",
         save_default_payment_method: str = "off",
+        currency: str | None = None,
+        automatic_tax: bool = False,
     ) -> dict[str, Any]:
         """Start a subscription and collect its first invoice.
+
+        It charges in ``currency`` (one of its prices' currency options; by default the first
+        price's own currency), the only one a customer's live subscriptions may share; with
+        ``automatic_tax`` its invoices carry the tax Stripe Tax would compute (taxes.py).
 
         Events are returned into ``pending`` when given, so Checkout can put its own
         ``checkout.session.completed`` before them, in the order Stripe sends them.
@@ -223,9 +231,19 @@ class Billing(Invoicing, Renewals, Schedules, Updates):
                 param="items",
             )
         interval, count = intervals.pop()
-        currency = prices[0][0]["currency"]
+        currency = str(currency or prices[0][0]["currency"]).lower()
+        charged = [
+            price_in(self.state, price, currency, param=f"items[{index}][price]")
+            for index, (price, _) in enumerate(prices)
+        ]
+        customer_currency_check(self.state, customer, currency)
+        if automatic_tax:
+            tax_location_check(customer)
         pm = self.charging_method({"default_payment_method": default_payment_method}, customer)
-        due = sum(price["unit_amount"] * quantity for price, quantity in prices)
+        due = sum(
+            price["unit_amount"] * quantity
+            for price, (_, quantity) in zip(charged, prices, strict=True)
+        )
         if (
             pm is None
             and not trial_days
@@ -251,6 +269,8 @@ class Billing(Invoicing, Renewals, Schedules, Updates):
             test_clock=customer["test_clock"],
         )
         sub["discounts"] = list(discounts or [])
+        if automatic_tax:
+            sub["automatic_tax"] = automatic_tax_on()
         period_end = at + trial_days * 86400 if trial_days else add_interval(at, interval, count)
         for price, quantity in prices:
             sub["items"]["data"].append(
@@ -269,7 +289,9 @@ class Billing(Invoicing, Renewals, Schedules, Updates):
         if cancel_at_period_end:
             sub["cancel_at_period_end"] = True
             sub["cancel_at"] = period_end
-        customer["currency"] = customer["currency"] or currency
+        # No live subscription charges in another currency (checked above): this one is now
+        # the customer's.
+        customer["currency"] = currency
         self.state.add(sub)
 
         with self.events.held() as outbox:

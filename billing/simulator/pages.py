@@ -5,7 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from .checkout_details import TEST_ADDRESS, address_required
 from .objects import money, short_date
+from .taxes import REVERSE_CHARGE_NOTE, reverse_charged
 
 if TYPE_CHECKING:
     from .server import Api
@@ -47,6 +49,8 @@ def checkout_page(api: Api, session: dict[str, Any]) -> str:
         for item in session["_line_items"]
     )
     total = money(session["amount_total"], session["currency"])
+    if session["automatic_tax"]["enabled"]:
+        total += " plus tax where it applies"
     if session["status"] != "open":
         return _page(
             "Checkout", f"<table>{rows}</table><p>This session is {escape(session['status'])}.</p>"
@@ -63,11 +67,41 @@ def checkout_page(api: Api, session: dict[str, Any]) -> str:
         "Checkout",
         f"<table>{rows}</table><p><strong>Total due today: {total}</strong></p>{error_html}"
         f"<form method='post'><label>Email <input name='email' value='{escape(email)}'>"
-        f"</label><br>{code}"
+        f"</label><br>{checkout_details_fields(api, session)}{code}"
         "<button class='primary' name='outcome' value='pay'>Pay (4242 4242 4242 4242)</button>"
         "<button name='outcome' value='decline'>Pay with a declined card (…0002)</button>"
         "<button name='outcome' value='cancel'>Cancel</button></form>",
     )
+
+
+def checkout_details_fields(api: Api, session: dict[str, Any]) -> str:
+    """The billing address and tax ID fields, when the session collects them."""
+    customer = api.state.find("customer", session["customer"])
+    html = ""
+    if address_required(session, customer):
+        fields = (
+            ("line1", "Address"),
+            ("line2", "Address line 2"),
+            ("city", "City"),
+            ("postal_code", "Postal code"),
+            ("state", "State or region"),
+            ("country", "Country (two letters, e.g. DE)"),
+        )
+        html += "<fieldset><legend>Billing address</legend>" + "".join(
+            f"<label>{label} <input name='{name}' "
+            f"value='{escape(TEST_ADDRESS.get(name, ''))}'></label><br>"
+            for name, label in fields
+        )
+        html += "</fieldset>"
+    if session["tax_id_collection"]["enabled"]:
+        html += (
+            "<fieldset><legend>I'm purchasing as a business</legend>"
+            "<label>Tax ID type <select name='tax_id_type'>"
+            "<option value='eu_vat'>EU VAT</option><option value='gb_vat'>UK VAT</option>"
+            "<option value='us_ein'>US EIN</option></select></label> "
+            "<label>Tax ID <input name='tax_id_value'></label></fieldset>"
+        )
+    return html
 
 
 def portal_page(api: Api, session: dict[str, Any], notice: str | None = None) -> str:
@@ -151,8 +185,9 @@ def invoice_page(api: Api, invoice: dict[str, Any], notice: str | None = None) -
     return _page(
         f"Invoice {invoice['number'] or invoice['id']}",
         f"{notice_html}<p>Status: <strong>{escape(invoice['status'])}</strong></p>"
-        f"<table>{rows}</table><p>Amount due: "
-        f"{money(invoice['amount_due'], invoice['currency'])}</p>{pay}"
+        f"<table>{rows}</table>"
+        + "".join(f"<p>{escape(line)}</p>" for line in tax_lines(invoice))
+        + f"<p>Amount due: {money(invoice['amount_due'], invoice['currency'])}</p>{pay}"
         f"<p><a href='{escape(invoice['invoice_pdf'] or '')}'>Download PDF</a></p>",
     )
 
@@ -171,10 +206,25 @@ def invoice_pdf_lines(api: Api, invoice: dict[str, Any]) -> list[str]:
         lines.append(f"{line['description']}    {money(line['amount'], line['currency'])}")
     lines += [
         "",
+        *tax_lines(invoice),
         f"Total: {money(invoice['total'], invoice['currency'])}",
         f"Amount paid: {money(invoice['amount_paid'], invoice['currency'])}",
         f"Amount due: {money(invoice['amount_remaining'], invoice['currency'])}",
     ]
+    return lines
+
+
+def tax_lines(invoice: dict[str, Any]) -> list[str]:
+    """What an invoice computed by Stripe Tax says of its tax, the reverse charge included."""
+    if not invoice["automatic_tax"]["enabled"]:
+        return []
+    tax = sum(t["amount"] for t in invoice["total_taxes"] or [])
+    lines = [
+        f"Subtotal excluding tax: {money(invoice['total_excluding_tax'], invoice['currency'])}",
+        f"Tax: {money(tax, invoice['currency'])}",
+    ]
+    if reverse_charged(invoice):
+        lines.append(REVERSE_CHARGE_NOTE)
     return lines
 
 

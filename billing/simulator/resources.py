@@ -7,6 +7,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import objects
+from .currencies import currency_options_from_params
 from .customer_resources import customer_delete
 from .errors import InvalidParameter, InvalidRequest, MissingParam
 from .events import previous_attributes
@@ -197,6 +198,9 @@ def _price_from_params(api: Api, params: Params, at: int) -> dict[str, Any]:
         price["active"] = as_bool(params["active"], "active")
     if params.get("tax_behavior"):
         price["tax_behavior"] = params["tax_behavior"]
+    price["_currency_options"] = currency_options_from_params(
+        params.get("currency_options"), currency=price["currency"]
+    )
     api.state.add(price)
     api.billing.emit("price.created", price, at=at)
     return price

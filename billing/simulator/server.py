@@ -28,6 +28,8 @@ from . import (  # noqa: F401  (registers the routes)
     tax_id_resources,
 )
 from .billing_resources import checkout_pay, portal_action
+from .checkout_details import collected_from_form
+from .currencies import currency_options_shown
 from .discounts import CodeRefused
 from .errors import (
     AuthenticationFailed,
@@ -135,14 +137,7 @@ class Api:
         if kind is None and key == "breakdown" and "amount_tax" in node:
             return {"discounts": [], "taxes": []}
         if kind == "price" and key == "currency_options":
-            return {
-                node["currency"]: {
-                    "custom_unit_amount": None,
-                    "tax_behavior": "unspecified",
-                    "unit_amount": node["unit_amount"],
-                    "unit_amount_decimal": node["unit_amount_decimal"],
-                }
-            }
+            return currency_options_shown(self.state.find("price", object_id) or node)
         if kind == "price" and key == "tiers":
             return []
         if kind == "invoice" and key == "payments":
@@ -462,12 +457,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                 test_card="pm_card_visa" if outcome == "pay" else "pm_card_chargeDeclined",
                 email=form.get("email") or None,
                 promotion_code=form.get("promotion_code") or None,
+                collected=collected_from_form(form),
             )
         except CodeRefused:
             self._html(400, checkout_page(self.api, session))
             return
-        except StripeApiError:
-            self._html(402, checkout_page(self.api, session))
+        except StripeApiError as error:
+            # A declined card is 402; a missing address or malformed tax ID 400.
+            self._html(error.status, checkout_page(self.api, session))
             return
         self._redirect(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
 

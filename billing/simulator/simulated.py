@@ -57,10 +57,15 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
     # Checkout and the customer portal
     ("POST", "/v1/checkout/sessions"): (
         "allow_promotion_codes",
+        "automatic_tax.enabled",
+        "billing_address_collection",
         "cancel_url",
         "client_reference_id",
+        "currency",
         "customer",
         "customer_email",
+        "customer_update.address",
+        "customer_update.name",
         "line_items.price",
         "line_items.quantity",
         "locale",
@@ -69,6 +74,7 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
         "subscription_data.metadata",
         "subscription_data.trial_period_days",
         "success_url",
+        "tax_id_collection.enabled",
     ),
     ("GET", "/v1/checkout/sessions/{session}"): (),
     ("GET", "/v1/checkout/sessions"): (*LISTING, "customer", "status", "subscription"),
@@ -86,7 +92,9 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     # Subscriptions and invoices
     ("POST", "/v1/subscriptions"): (
+        "automatic_tax.enabled",
         "cancel_at_period_end",
+        "currency",
         "customer",
         "default_payment_method",
         "items.price",
@@ -99,6 +107,7 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("GET", "/v1/subscriptions/{subscription}"): (),
     ("POST", "/v1/subscriptions/{subscription}"): (
+        "automatic_tax.enabled",
         "cancel_at_period_end",
         "default_payment_method",
         "description",
@@ -202,6 +211,7 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/customers/{customer}/tax_ids"): PAGES,
     ("GET", "/v1/customers/{customer}/tax_ids/{tax_id}"): (),
     ("DELETE", "/v1/customers/{customer}/tax_ids/{tax_id}"): (),
+    ("GET", "/v1/tax_rates/{tax_rate}"): (),
     ("POST", "/v1/products"): (
         *PRODUCT_FIELDS,
         "default_price_data.currency",
@@ -220,6 +230,7 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/v1/prices"): (
         "active",
         "currency",
+        "currency_options",
         "lookup_key",
         "metadata",
         "nickname",

@@ -35,6 +35,7 @@ KINDS = (
     "webhook_endpoint",
     "test_helpers.test_clock",
     "tax_id",
+    "tax_rate",
     "coupon",
     "promotion_code",
     "discount",
@@ -42,6 +43,7 @@ KINDS = (
 
 # How an id's prefix names its kind, so ``expand[]`` can resolve any id it meets.
 PREFIX_KINDS = {
+    "txr": "tax_rate",
     "acct": "account",
     "cus": "customer",
     "prod": "product",

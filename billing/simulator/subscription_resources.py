@@ -8,6 +8,7 @@ from .errors import InvalidParameter, InvalidRequest, MissingParam, ResourceMiss
 from .forms import as_bool, as_int, as_list, as_metadata
 from .routing import route
 from .store import filter_created, paginate
+from .taxes import automatic_tax_param
 
 if TYPE_CHECKING:
     from .server import Api
@@ -41,6 +42,7 @@ def subscription_create(api: Api, params: Params) -> dict[str, Any]:
     ):
         raise InvalidParameter(f"Invalid payment_behavior: {behavior}", param="payment_behavior")
     trial = params.get("trial_period_days")
+    automatic_tax = "automatic_tax" in params and automatic_tax_param(params["automatic_tax"])
     end_behavior = ((params.get("trial_settings") or {}).get("end_behavior") or {}).get(
         "missing_payment_method", "create_invoice"
     )
@@ -64,6 +66,8 @@ def subscription_create(api: Api, params: Params) -> dict[str, Any]:
         ),
         trial_end_behavior=end_behavior,
         save_default_payment_method=saving,
+        currency=params.get("currency"),
+        automatic_tax=automatic_tax,
     )
 
 

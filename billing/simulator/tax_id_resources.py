@@ -160,3 +160,9 @@ def customer_tax_id_delete(api: Api, params: Params, customer: str, tax_id: str)
     api.state.mark_dirty()
     api.billing.emit("customer.tax_id.deleted", found, at=api.billing.now(customer))
     return deleted_stub(found)
+
+
+@route("GET", "/v1/tax_rates/{tax_rate}")
+def tax_rate_retrieve(api: Api, params: Params, tax_rate: str) -> dict[str, Any]:
+    """A tax rate Stripe Tax made (an invoice's `total_taxes` names it)."""
+    return api.state.get("tax_rate", tax_rate)

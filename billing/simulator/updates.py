@@ -8,11 +8,13 @@ from typing import Any
 
 from . import billing_objects, objects
 from .clock import add_interval
+from .currencies import price_in
 from .errors import CardDeclined, InvalidParameter, InvalidRequest, MissingParam
 from .events import previous_attributes
 from .forms import as_bool, as_int, as_list, merge_metadata
 from .invoicing import UpdatePlan
 from .store import State
+from .taxes import automatic_tax_param, automatic_tax_set
 
 
 class Updates:
@@ -97,6 +99,8 @@ class Updates:
                 param="items",
             )
         new_interval = intervals.pop()
+        for index, item in enumerate(new_items):
+            price_in(self.state, item["price"], sub["currency"], param=f"items[{index}][price]")
         at = min(max(at, start), end)
         fraction = (end - at) / (end - start) if end > start else 0.0
         prorate = proration_behavior != "none" and sub["status"] != "trialing"
@@ -195,6 +199,8 @@ class Updates:
                 pm = self.charging_method(sub, customer)
                 if not self.would_succeed(pm, None):
                     raise CardDeclined(payment_method=pm and pm["id"])
+        if "automatic_tax" in params:
+            automatic_tax_set(sub, customer, automatic_tax_param(params["automatic_tax"]))
         if "default_payment_method" in params:
             pm_ref = params["default_payment_method"]
             sub["default_payment_method"] = (

@@ -162,7 +162,20 @@ def checkout_session_create(
     cancel_url: str,
     client_reference_id: str,
     metadata: dict[str, str],
+    currency: str = "usd",
+    collect_address: bool = False,
+    collect_tax_id: bool = False,
 ):
+    """A subscription checkout in `currency` with Stripe Tax on; it asks for the billing
+    address and a tax ID when told to, and saves them onto the customer (Stripe requires
+    `customer_update` for that)."""
+    collection: dict[str, Any] = {}
+    if collect_address:
+        collection["billing_address_collection"] = "required"
+    if collect_tax_id:
+        collection["tax_id_collection"] = {"enabled": True}
+    if collection:
+        collection["customer_update"] = {"address": "auto", "name": "auto"}
     with stripe_errors():
         return stripe.checkout.Session.create(
             mode="subscription",
@@ -173,20 +186,33 @@ def checkout_session_create(
             cancel_url=cancel_url,
             metadata=metadata,
             subscription_data={"metadata": metadata},
+            currency=currency,
+            automatic_tax={"enabled": True},
             allow_promotion_codes=True,
+            **collection,
             **_key(),
         )
 
 
 def subscription_trial_create(
-    *, customer_id: str, price_id: str, trial_days: int, metadata: dict[str, str], key: str
+    *,
+    customer_id: str,
+    price_id: str,
+    trial_days: int,
+    metadata: dict[str, str],
+    key: str,
+    currency: str = "usd",
+    automatic_tax: bool = False,
 ):
     """A subscription that starts with a trial and no payment method: if none is added by the
-    trial's end, Stripe cancels it; a method that pays an invoice stays the subscription's."""
+    trial's end, Stripe cancels it; a method that pays an invoice stays the subscription's.
+    It is in `currency`, with Stripe Tax on when the customer's address places it."""
     with stripe_errors():
         return stripe.Subscription.create(
             customer=customer_id,
             items=[{"price": price_id}],
+            currency=currency,
+            automatic_tax={"enabled": automatic_tax},
             trial_period_days=trial_days,
             trial_settings={"end_behavior": {"missing_payment_method": "cancel"}},
             payment_settings={"save_default_payment_method": "on_subscription"},
@@ -305,9 +331,16 @@ def product_modify(product_id: str, **fields: Any):
 
 
 def prices_by_lookup_key(lookup_keys: list[str]):
+    """The active prices holding these lookup keys, each with its `currency_options`."""
     with stripe_errors():
         return list(
-            stripe.Price.list(lookup_keys=lookup_keys, active=True, limit=100, **_key()).data
+            stripe.Price.list(
+                lookup_keys=lookup_keys,
+                active=True,
+                limit=100,
+                expand=["data.currency_options"],
+                **_key(),
+            ).data
         )
 
 

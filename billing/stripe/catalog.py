@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from djstripe.models import Price, Product, WebhookEndpoint
 
-from billing.plans import CURRENCY, PAID_PLANS, Interval
+from billing.plans import CURRENCY, PAID_PLANS, Currency, Interval, Plan
 from billing.stripe import boundary
 
 # What the product listens to (PRODUCT.md, "Stripe webhooks"), plus what keeps dj-stripe current.
@@ -43,8 +43,10 @@ WEBHOOK_EVENTS = [
 @translation.override("en")  # Stripe's product names stay the same whoever runs the sync
 def plans_sync() -> list[Price]:
     """Create or update a product per paid plan and its monthly and yearly prices in Stripe,
-    then sync them into dj-stripe. A price whose amount changed is replaced (Stripe prices are
-    immutable): the new one takes over the lookup key."""
+    then sync them into dj-stripe. Each price is in USD with EUR and GBP as its
+    `currency_options`, all excluding tax (`tax_behavior` "exclusive", as Stripe Tax needs).
+    A price whose amount or options changed is replaced (Stripe prices are immutable): the new
+    one takes over the lookup key."""
     products = {
         product.metadata.get("loginexus_plan"): product for product in boundary.products_list()
     }
@@ -61,11 +63,13 @@ def plans_sync() -> list[Price]:
         Product.sync_from_stripe_data(product)
         for interval in plan.prices:
             price = prices.get(plan.lookup_key(interval))
-            if not _price_matches(price, product.id, plan.price_cents(interval), interval):
+            if not _price_matches(price, product.id, plan, interval):
                 price = boundary.price_create(
                     product=product.id,
                     currency=CURRENCY,
-                    unit_amount=plan.price_cents(interval),
+                    unit_amount=plan.amount(interval, CURRENCY),
+                    tax_behavior=TAX_BEHAVIOR,
+                    currency_options=_currency_options(plan, interval),
                     recurring={"interval": interval.value},
                     lookup_key=plan.lookup_key(interval),
                     transfer_lookup_key=True,
@@ -80,15 +84,45 @@ def plans_sync() -> list[Price]:
     return synced
 
 
-def _price_matches(price, product_id: str, unit_amount: int, interval: Interval) -> bool:
-    return bool(
+# Prices exclude tax (PRODUCT.md, "Tax"): Stripe Tax adds VAT on top.
+TAX_BEHAVIOR = "exclusive"
+
+
+def _currency_options(plan: Plan, interval: Interval) -> dict[str, dict]:
+    """The price's other currencies, as Stripe's `currency_options` parameter takes them."""
+    return {
+        currency.value: {
+            "unit_amount": plan.amount(interval, currency),
+            "tax_behavior": TAX_BEHAVIOR,
+        }
+        for currency in Currency
+        if currency != CURRENCY
+    }
+
+
+def _price_matches(price, product_id: str, plan: Plan, interval: Interval) -> bool:
+    """Whether Stripe's price is the plan's: same product, interval, tax behaviour and amount
+    in every currency (Stripe lists the price's own currency among its options too)."""
+    if not (
         price
         and price.product == product_id
-        and price.unit_amount == unit_amount
         and price.currency == CURRENCY
+        and price.unit_amount == plan.amount(interval, CURRENCY)
+        and price.tax_behavior == TAX_BEHAVIOR
         and price.recurring
         and price.recurring.interval == interval.value
-    )
+    ):
+        return False
+    held = {
+        currency: (option.get("unit_amount"), option.get("tax_behavior"))
+        for currency, option in (price.get("currency_options") or {}).items()
+        if currency != CURRENCY
+    }
+    wanted = {
+        currency: (option["unit_amount"], option["tax_behavior"])
+        for currency, option in _currency_options(plan, interval).items()
+    }
+    return held == wanted
 
 
 def webhook_endpoint_ensure(*, base_url: str) -> WebhookEndpoint:

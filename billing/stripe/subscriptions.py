@@ -43,6 +43,7 @@ class SubscriptionFacts:
     created: datetime | None
     latest_invoice_id: str | None
     schedule_id: str | None = None
+    currency: str = "usd"  # what its invoices charge in: one of its prices' currency options
 
     @classmethod
     def from_stripe_data(cls, data: Mapping[str, Any]) -> "SubscriptionFacts":
@@ -68,6 +69,7 @@ class SubscriptionFacts:
             created=_timestamp(data.get("created")),
             latest_invoice_id=_id(data.get("latest_invoice")),
             schedule_id=_id(data.get("schedule")),
+            currency=data.get("currency") or "usd",
         )
 
 

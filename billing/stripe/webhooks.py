@@ -34,6 +34,7 @@ from billing.services import entitlement_and_invoice_refresh
 from billing.stripe import boundary
 from billing.stripe.event_sync import AppliedEvent, event_apply
 from billing.stripe.subscriptions import invoice_subscription_id
+from billing.tax.services import checkout_details_adopt
 from loginexus.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -227,6 +228,8 @@ def webhook_trigger_process(
             with boundary.stripe_errors():
                 applied = apply(trigger)
                 tenant = _tenant_to_refresh(applied)
+                if tenant is not None and applied.event.type == "checkout.session.completed":
+                    checkout_details_adopt(tenant=tenant, session=applied.event.data["object"])
                 if tenant is not None:
                     entitlement_and_invoice_refresh(tenant=tenant)
                 _notice_send(applied.event)

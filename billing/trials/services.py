@@ -7,12 +7,14 @@ from django.utils.translation import gettext
 from django_tenants.utils import schema_context
 from djstripe.models import Subscription
 
+from billing.currencies.selectors import tenant_currency_get
 from billing.exceptions import PlanNotAvailable, SubscriptionExists
 from billing.models import LIVE_STATUSES, Entitlement
 from billing.plans import Interval, Plan
 from billing.selectors import price_get, subscription_facts_get
 from billing.services import customer_ensure, entitlement_and_invoice_refresh
 from billing.stripe import boundary
+from billing.tax.selectors import tax_location_known
 from billing.trials.exceptions import TrialUsed
 from loginexus.audit.services import audit_record
 from loginexus.tenancy.models import Tenant
@@ -48,6 +50,8 @@ def trial_start(*, tenant: Tenant, plan: Plan, interval: Interval = Interval.MON
             trial_days=TRIAL_DAYS,
             metadata={"tenant_id": str(tenant.pk), "tenant_slug": tenant.slug, "plan": plan.code},
             key=f"loginexus-trial-{tenant.pk}",
+            currency=tenant_currency_get(tenant=tenant).value,
+            automatic_tax=tax_location_known(tenant),
         )
         boundary.synced(Subscription, subscription)
         Entitlement.objects.filter(pk=entitlement.pk).update(trial_used_at=timezone.now())

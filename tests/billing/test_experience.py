@@ -82,7 +82,7 @@ def test_german_billing_pages_format_money_the_german_way(admin_client_a, tenant
     assert "49\xa0$" in pricing and "2.000" in pricing
     # The words come from the German catalogue.
     assert "Rechnungen" in overview
-    assert "Preise in US-Dollar." in pricing
+    assert "Preise zzgl. Steuern" in pricing
 
 
 def test_platform_metrics_show_money_with_grouping(public_client, tenant_a):

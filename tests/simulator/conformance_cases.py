@@ -94,6 +94,7 @@ def build_world(client: stripe.StripeClient) -> World:
         }
     )
     return {
+        "tax_rate": _tax_rate(client, prices["pro_monthly"].id),
         "coupon": coupon.id,
         "deletable_coupon": client.v1.coupons.create(params={"percent_off": 5}).id,
         "promotion_code": promotion_code.id,
@@ -131,6 +132,26 @@ def build_world(client: stripe.StripeClient) -> World:
             params={"name": "Escrows", "lookup_key": "escrows"}
         ).id,
     }
+
+
+def _tax_rate(client: stripe.StripeClient, price_id: str) -> str:
+    """The tax rate Stripe Tax made for a German customer's invoice."""
+    customer = client.v1.customers.create(
+        params={
+            "address": {"line1": "Hauptstraße 1", "postal_code": "10115", "country": "DE"},
+            "payment_method": "pm_card_visa",
+        }
+    )
+    subscription = client.v1.subscriptions.create(
+        params={
+            "customer": customer.id,
+            "items": [{"price": price_id}],
+            "default_payment_method": "pm_card_visa",
+            "automatic_tax": {"enabled": True},
+        }
+    )
+    invoice = client.v1.invoices.retrieve(subscription.latest_invoice)
+    return invoice.total_taxes[0].tax_rate_details.tax_rate
 
 
 @dataclass(frozen=True)
@@ -276,6 +297,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/v1/customers/{customer}/tax_ids"): Case(lambda w: PAGE, same("customer")),
     ("GET", "/v1/customers/{customer}/tax_ids/{tax_id}"): Case(ids=same("customer", "tax_id")),
+    ("GET", "/v1/tax_rates/{tax_rate}"): Case(ids=same("tax_rate")),
     ("DELETE", "/v1/customers/{customer}/tax_ids/{tax_id}"): Case(
         ids=lambda w: {"customer": w["customer"], "tax_id": w["deletable_tax_id"]}
     ),

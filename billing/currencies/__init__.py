@@ -1,0 +1,1 @@
+"""Which currency a workspace is billed in: USD, EUR or GBP (every price's `currency_options`)."""
