@@ -42,12 +42,17 @@ def staff_reads() -> str:
     """The database alias for a staff-only read that may be a few seconds old: "replica" when one
     is configured, reachable, replaying and behind the primary by at most
     REPLICA_MAX_LAG_SECONDS; else "default". Asked of the standby at most once a second per
-    process; meanwhile, and while another thread asks, the last answer stands."""
+    process; meanwhile, and while another thread asks, the last answer stands, unless a query on
+    the standby failed in this thread: then it is asked again at once (on a new connection), so
+    that a standby that went away costs one failed read, not a second of them."""
     global _answer, _checked_at
     if REPLICA not in settings.DATABASES:
         return DEFAULT_DB_ALIAS
     if time.monotonic() - _checked_at < CHECK_EVERY_SECONDS:
-        return _answer
+        standby = connections[REPLICA]
+        if _answer != REPLICA or not standby.errors_occurred:
+            return _answer
+        standby.close()  # the next connection starts without the error
     if not _checking.acquire(blocking=False):
         return _answer
     try:
