@@ -15,11 +15,13 @@ from pathlib import Path
 
 import psutil
 import psycopg
+import psycopg.sql
 import pytest
 from django.conf import settings as django_settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.utils import timezone
 
+from billing.models import Entitlement
 from billing.selectors import entitlements_to_reconcile
 from billing.staff.metrics import platform_metrics
 from loginexus.replica import REPLICA, staff_reads
@@ -60,7 +62,8 @@ class Standby:
         )  # fmt: skip
 
     def start(self) -> None:
-        options = f"-k {self.directory} -h '' -p {STANDBY_PORT}"
+        # Streaming that stopped is tried again after 0.2 s, not 5.
+        options = f"-k {self.directory} -h '' -p {STANDBY_PORT} -c wal_retrieve_retry_interval=200"
         log = str(self.directory / "log")
         self._run(
             "pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "-t", "30", "start"
@@ -290,6 +293,42 @@ def test_a_standby_replaying_behind_the_limit_leaves_staff_reads_to_the_primary(
     ] == 1
 
 
+def test_a_standby_cut_off_from_the_primary_leaves_staff_reads_to_the_primary(
+    standby, committed_tenant, caplog
+):
+    """Cut off, a standby has replayed all it received: only its lack of a WAL receiver says
+    that it knows nothing of what it misses."""
+    standby.wait_for_replay()
+    staff_reads_go_to(REPLICA)
+    (reaching_the_primary,) = standby.sql("SHOW primary_conninfo")
+    standby.sql("ALTER SYSTEM SET primary_conninfo = 'host=/nonexistent port=1'")
+    standby.sql("SELECT pg_reload_conf()")
+    try:
+        staff_reads_go_to(DEFAULT_DB_ALIAS)
+        assert "the standby is not streaming from the primary" in caplog.text
+    finally:
+        standby.sql(
+            psycopg.sql.SQL("ALTER SYSTEM SET primary_conninfo = {}").format(reaching_the_primary)
+        )
+        standby.sql("SELECT pg_reload_conf()")
+    staff_reads_go_to(REPLICA)
+
+
+def test_rows_read_on_the_standby_follow_their_relations_and_save_on_the_primary(
+    standby, committed_tenant
+):
+    on_plan(committed_tenant, "pro", interval="month", stripe_subscription_id="sub_replica_r")
+    standby.wait_for_replay()
+    entitlement = Entitlement.objects.using(REPLICA).get(tenant=committed_tenant)
+    with statements(REPLICA) as on_standby, statements(DEFAULT_DB_ALIAS) as on_primary:
+        assert entitlement.tenant.slug == committed_tenant.slug
+        entitlement.status = "past_due"
+        entitlement.save(update_fields=["status"])
+    assert on_standby == []
+    assert any(sql.startswith('UPDATE "billing_entitlement"') for sql in on_primary)
+    assert Entitlement.objects.get(pk=entitlement.pk).status == "past_due"
+
+
 def test_tenant_requests_never_touch_the_standby(standby, committed_tenant):
     standby.wait_for_replay()
     staff_reads_go_to(REPLICA)
@@ -317,6 +356,9 @@ def test_tenant_requests_never_touch_the_standby(standby, committed_tenant):
 def test_a_stopped_standby_leaves_staff_reads_and_pages_to_the_primary(
     standby, committed_tenant, staff_client, caplog
 ):
+    with connection.cursor() as cursor:
+        # The standby restarts from the restart point it makes of this, not from its copy.
+        cursor.execute("CHECKPOINT")
     standby.wait_for_replay()
     staff_reads_go_to(REPLICA)
     standby.stop()
@@ -334,4 +376,24 @@ def test_a_stopped_standby_leaves_staff_reads_and_pages_to_the_primary(
         assert list(entitlements_to_reconcile()) == []
     finally:
         standby.start()
+    staff_reads_go_to(REPLICA)
+
+
+def test_a_replica_url_naming_a_primary_leaves_staff_reads_to_the_primary(
+    standby, committed_db, caplog
+):
+    """A server out of recovery (the standby promoted, or the primary named by mistake) is no
+    copy of the primary: its data goes its own way."""
+    staff_reads_go_to(REPLICA)
+    replica = connections[REPLICA]
+    standby_address = replica.settings_dict["HOST"], replica.settings_dict["PORT"]
+    primary = connections[DEFAULT_DB_ALIAS].settings_dict
+    replica.close()
+    replica.settings_dict["HOST"], replica.settings_dict["PORT"] = primary["HOST"], primary["PORT"]
+    try:
+        staff_reads_go_to(DEFAULT_DB_ALIAS)
+        assert "the replica database is not a standby (promoted?)" in caplog.text
+    finally:
+        replica.close()
+        replica.settings_dict["HOST"], replica.settings_dict["PORT"] = standby_address
     staff_reads_go_to(REPLICA)
