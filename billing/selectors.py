@@ -27,6 +27,7 @@ from billing.plans import (
     Resource,
 )
 from billing.stripe.subscriptions import SubscriptionFacts
+from loginexus.replica import staff_reads
 from loginexus.tenancy.models import Tenant
 
 
@@ -163,8 +164,9 @@ def billing_state_get(*, tenant: Tenant, now: datetime) -> BillingState:
 
 def entitlements_to_reconcile(*, overdue_at: datetime | None = None) -> QuerySet[Entitlement]:
     """Tenants with a subscription; with `overdue_at`, only those whose period or grace ended
-    by then without an event saying what happened."""
-    entitlements = Entitlement.objects.exclude(stripe_subscription_id="")
+    by then without an event saying what happened. Read on the hot standby while it keeps up:
+    each tenant is then reconciled from the primary."""
+    entitlements = Entitlement.objects.using(staff_reads()).exclude(stripe_subscription_id="")
     if overdue_at is not None:
         entitlements = entitlements.filter(
             Q(period_end__lt=overdue_at) | Q(grace_until__lt=overdue_at)

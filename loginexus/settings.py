@@ -59,7 +59,21 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int(
     "DATABASE_CONN_MAX_AGE", default=60 if PRODUCTION else 0
 )
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_loginexus")}
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# A hot standby of the primary, for staff-only heavy reads that ask for it (loginexus/replica.py);
+# without it every read is the primary's. Under tests its database is the primary's test
+# database as the standby replays it (TEST MIRROR), never one created on the standby.
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["HOST"] = unquote(DATABASES["replica"]["HOST"])
+    DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # A standby that does not answer costs a staff page this long, once a second at most.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Staff reads go to the standby only while it replays the primary's writes this closely.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# Nothing goes to the standby unless a read names it; then django-tenants' migration routing.
+DATABASE_ROUTERS = ["loginexus.replica.PrimaryRouter", "django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = _required_in_production("REDIS_URL", "redis://localhost:6379/0")

@@ -66,6 +66,15 @@ def test_a_hot_standby_streams_from_the_primary():
     assert "hot_standby=on" in replica
 
 
+def test_staff_reads_of_web_worker_and_beat_reach_the_standby_without_the_pooler():
+    for name in ("web", "worker", "beat"):
+        replica_url = COMPOSE["services"][name]["environment"]["DATABASE_REPLICA_URL"]
+        assert replica_url.startswith("postgres://loginexus:")
+        assert replica_url.endswith("@postgres-replica:5432/loginexus")
+        assert "postgres-replica" not in COMPOSE["services"][name]["depends_on"]
+    assert "environment" not in COMPOSE["services"]["migrate"]
+
+
 def test_compose_redis_keeps_its_queue_on_disk_across_restarts():
     redis = COMPOSE["services"]["redis"]
     command = redis["command"]

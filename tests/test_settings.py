@@ -83,3 +83,31 @@ def test_development_runs_with_debug_off_unless_debug_is_true(monkeypatch, debug
     result = run_django("from django.conf import settings as s; print(s.DEBUG)", env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def test_a_replica_url_adds_a_standby_read_through_the_tenants_backend_never_built_for_tests():
+    result = run_django(
+        "from django.conf import settings as s; r = s.DATABASES['replica']; "
+        "print(r['ENGINE'], r['HOST'], r['PORT'], r['NAME'], r['USER'], r['TEST']['MIRROR'], "
+        "r['OPTIONS']['connect_timeout'], s.REPLICA_MAX_LAG_SECONDS, s.DATABASE_ROUTERS[0])",
+        {
+            "DJANGO_ENV": "development",
+            "DATABASE_REPLICA_URL": "postgres://reader:secret@standby.internal:5432/loginexus",
+            "REPLICA_MAX_LAG_SECONDS": "2.5",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "loginexus.tenancy.postgresql_backend", "standby.internal", "5432", "loginexus",
+        "reader", "default", "2", "2.5", "loginexus.replica.PrimaryRouter",
+    ]  # fmt: skip
+
+
+def test_without_a_replica_url_the_primary_is_the_only_database():
+    result = run_django(
+        "from django.conf import settings as s; "
+        "print(list(s.DATABASES), s.REPLICA_MAX_LAG_SECONDS)",
+        {"DJANGO_ENV": "development", "DATABASE_REPLICA_URL": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['default'] 5.0"

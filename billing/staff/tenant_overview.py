@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django_tenants.utils import get_public_schema_name, schema_context
 from djstripe.models import Customer, Invoice, Subscription
@@ -55,16 +55,19 @@ def entitlement_of(tenant: Tenant) -> Entitlement:
         return Entitlement(tenant=tenant)
 
 
-def standings(*, tenants: Iterable[Tenant], now: datetime) -> dict[int, TenantStanding]:
-    """The standing of each tenant (loaded with `tenants_for_staff`): three queries in all."""
+def standings(
+    *, tenants: Iterable[Tenant], now: datetime, using: str = DEFAULT_DB_ALIAS
+) -> dict[int, TenantStanding]:
+    """The standing of each tenant (loaded with `tenants_for_staff`): three queries in all, on
+    the database `using`."""
     tenants = list(tenants)
     counters: dict[tuple[int, str, datetime], int] = {
         (tenant_id, resource, start): used
-        for tenant_id, resource, start, used in UsageCounter.objects.filter(
-            tenant__in=tenants, period_start__lte=now, period_end__gt=now
-        ).values_list("tenant_id", "resource", "period_start", "used")
+        for tenant_id, resource, start, used in UsageCounter.objects.using(using)
+        .filter(tenant__in=tenants, period_start__lte=now, period_end__gt=now)
+        .values_list("tenant_id", "resource", "period_start", "used")
     }
-    seats = seats_of(tenants=tenants)
+    seats = seats_of(tenants=tenants, using=using)
     result = {}
     for tenant in tenants:
         entitlement = entitlement_of(tenant)
@@ -92,12 +95,13 @@ def standings(*, tenants: Iterable[Tenant], now: datetime) -> dict[int, TenantSt
     return result
 
 
-def seats_of(*, tenants: Iterable[Tenant]) -> dict[int, int]:
+def seats_of(*, tenants: Iterable[Tenant], using: str = DEFAULT_DB_ALIAS) -> dict[int, int]:
     """Active users per tenant, counted in each tenant's schema by one UNION query (two queries
     in all; tenants whose schema does not exist count nothing)."""
     by_schema = {tenant.schema_name: tenant.pk for tenant in tenants}
     if not by_schema:
         return {}
+    connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [list(by_schema)]
@@ -115,9 +119,10 @@ def seats_of(*, tenants: Iterable[Tenant]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
-def tenant_ids_where(*, now: datetime, keep) -> list[int]:
+def tenant_ids_where(*, now: datetime, keep, using: str = DEFAULT_DB_ALIAS) -> list[int]:
     """The ids of the tenants whose standing passes `keep` (for the staff list's filters)."""
-    return [pk for pk, standing in standings(tenants=tenants_for_staff(), now=now).items()
+    tenants = tenants_for_staff().using(using)
+    return [pk for pk, standing in standings(tenants=tenants, now=now, using=using).items()
             if keep(standing)]  # fmt: skip
 
 
