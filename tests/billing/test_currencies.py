@@ -318,3 +318,15 @@ def test_a_workspace_billed_in_dollars_keeps_them_and_sees_no_switch(
         "keeps its currency."
     ) in body
     assert "$49" in body and "€45" not in body
+
+
+def test_the_pricing_pages_speak_german_of_their_currency(public_client, admin_client_a, tenant_a):
+    public = public_client.get("/pricing/?currency=eur", HTTP_ACCEPT_LANGUAGE="de")
+    assert "Preise in Euro, zuzüglich Steuern." in public.content.decode()
+    assert 'aria-label="Währung"' in public.content.decode()
+    Customer.objects.create(
+        id="cus_in_pounds", subscriber=tenant_a, livemode=False, stripe_data={"currency": "gbp"}
+    )
+    page = admin_client_a.get("/billing/pricing/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Dieser Arbeitsbereich wird in Pfund Sterling abgerechnet" in page
+    assert "39\xa0£" in page and "49\xa0$" not in page

@@ -301,3 +301,10 @@ def test_the_page_makes_as_many_queries_for_60_tenants_as_for_10(public_client, 
 
     assert '<th scope="row">Tenants</th><td>60</td>' in body
     assert len(many) == len(few)
+
+
+def test_the_rates_note_is_in_german_with_german_decimals(public_client, three_currencies):
+    public_client.force_login(staff_member())
+
+    body = public_client.get(METRICS, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Zu festen Kursen in USD umgerechnet: 1 EUR = 1,08 USD, 1 GBP = 1,27 USD" in body
