@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from djstripe.models import WebhookEventTrigger
 
 from billing.notices.models import BillingNotice  # noqa: F401 (a model of this app)
-from billing.plans import FREE, PAID_PLANS, PLAN_CHOICES, Interval, Plan, Resource, plan_by_code
+from billing.plans import (
+    FREE,
+    PAID_PLANS,
+    PLAN_CHOICES,
+    Currency,
+    Interval,
+    Plan,
+    Resource,
+    plan_by_code,
+)
 
 
 class SubscriptionStatus(models.TextChoices):
@@ -122,9 +131,10 @@ class Entitlement(models.Model):
         """The plan in force is the complimentary one: shown as "comp" everywhere."""
         return self.is_comp(now) and self.effective_plan(now).code == self.comp_plan
 
-    def monthly_revenue(self) -> Decimal:
-        """What the Stripe subscription brings in per month (its MRR): a yearly price counts a
-        twelfth; trials, complimentary plans and ended subscriptions bring nothing."""
+    def monthly_revenue(self, currency: Currency = Currency.USD) -> Decimal:
+        """What the Stripe subscription brings in per month (its MRR) in `currency`, the one it
+        is billed in: a yearly price counts a twelfth; trials, complimentary plans and ended
+        subscriptions bring nothing."""
         if self.status not in REVENUE_STATUSES or not self.interval:
             return Decimal("0.00")
         plan = plan_by_code(self.subscribed_plan)
@@ -132,7 +142,8 @@ class Entitlement(models.Model):
             return Decimal("0.00")
         interval = Interval(self.interval)
         months = 12 if interval == Interval.YEAR else 1
-        return (plan.price(interval) / months).quantize(Decimal("0.01"))
+        price = Decimal(plan.amount(interval, currency)).scaleb(-2)
+        return (price / months).quantize(Decimal("0.01"))
 
     def _subscription_plan(self, now: datetime) -> Plan:
         subscribed = plan_by_code(self.subscribed_plan)

@@ -17,7 +17,7 @@ from django_ratelimit.core import get_usage
 from djstripe.models import WebhookEndpoint
 
 from billing import services
-from billing.currencies.selectors import tenant_currency_get
+from billing.currencies.selectors import pricing_currency_get
 from billing.invoices.selectors import invoice_summaries, invoices_list
 from billing.models import LIVE_STATUSES, SubscriptionStatus
 from billing.plan_changes import services as plan_changes
@@ -43,6 +43,19 @@ logger = logging.getLogger(__name__)
 def _interval(request) -> Interval:
     value = request.GET.get("interval") or request.POST.get("interval")
     return Interval(value) if value in {i.value for i in Interval} else Interval.MONTH
+
+
+def _currency(request) -> Currency | None:
+    """The currency a link or form asked for (`?currency=eur`), or None when it names none we
+    sell in."""
+    value = (request.GET.get("currency") or request.POST.get("currency") or "").lower()
+    return Currency(value) if value in {c.value for c in Currency} else None
+
+
+def _currency_switch(currency: Currency, *, fixed: bool = False) -> dict:
+    """What the pricing pages' currency switch shows: each currency, the one in force, and
+    whether the workspace keeps its currency (then no switch, a note)."""
+    return {"currency": currency.value, "currencies": [c.value for c in Currency], "fixed": fixed}
 
 
 def _chosen_plan(request):
@@ -87,10 +100,19 @@ def plan_cards(
 @require_GET
 def public_pricing(request):
     interval = _interval(request)
+    currency = _currency(request) or Currency.USD
     cards = plan_cards(
-        current_code=None, interval=interval, has_live_subscription=False, visitor=True
+        current_code=None,
+        interval=interval,
+        has_live_subscription=False,
+        visitor=True,
+        currency=currency,
     )
-    return render(request, "billing/public_pricing.html", {"cards": cards, "interval": interval})
+    return render(
+        request,
+        "billing/public_pricing.html",
+        {"cards": cards, "interval": interval, "switch": _currency_switch(currency)},
+    )
 
 
 @tenant_admin_required
@@ -128,11 +150,9 @@ def pricing(request):
         current = state.entitlement.subscribed_plan
     else:
         current = None  # shown the other interval, every plan is a change (even the same one)
+    currency, fixed = pricing_currency_get(tenant=tenant, requested=_currency(request))
     cards = plan_cards(
-        current_code=current,
-        interval=interval,
-        has_live_subscription=live,
-        currency=tenant_currency_get(tenant=tenant),
+        current_code=current, interval=interval, has_live_subscription=live, currency=currency
     )
     return render(
         request,
@@ -140,6 +160,7 @@ def pricing(request):
         {
             "cards": cards,
             "interval": interval,
+            "switch": _currency_switch(currency, fixed=fixed),
             "state": state,
             "trial_offer": trial_available(entitlement=state.entitlement),
             "trial_plans": PAID_PLANS,
@@ -161,6 +182,7 @@ def checkout(request):
         interval=interval,
         success_url=base + "billing/success/?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=base + "billing/canceled/",
+        currency=_currency(request),
     )
     return redirect(url)
 

@@ -482,6 +482,9 @@ DJSTRIPE_SUBSCRIBER_MODEL = "tenancy.Tenant"
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+# What one unit of each other billing currency counts as in USD in the staff revenue figures
+# (a fixed table, as Decimal strings: "eur=1.08,gbp=1.27").
+BILLING_FX_TO_USD = env.dict("BILLING_FX_TO_USD", default={"eur": "1.08", "gbp": "1.27"})
 
 # Demo logins made by `manage.py seed_demo` (development only; it refuses to run in production).
 DEMO_STAFF_EMAIL = env.str("DEMO_STAFF_EMAIL", default="staff@loginexus.localhost")

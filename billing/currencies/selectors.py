@@ -63,3 +63,13 @@ def checkout_currency_choose(*, tenant: Tenant, requested: Currency | None) -> C
             extra={"currency": held.value},
         )
     return requested or tenant_currency_get(tenant=tenant)
+
+
+def pricing_currency_get(*, tenant: Tenant, requested: Currency | None) -> tuple[Currency, bool]:
+    """The currency the tenant's pricing page shows, and whether it is fixed: a workspace
+    already billed keeps its currency whatever it asks for; another one sees the currency it
+    chose, else its own."""
+    held = customer_currency_get(tenant=tenant)
+    if held:
+        return held, True
+    return requested or tenant_currency_get(tenant=tenant), False

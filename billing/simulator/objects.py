@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from .cards import TEST_CARDS
@@ -16,7 +17,7 @@ EMPTY_ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state
 
 def money(amount: int, currency: str) -> str:
     symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency, "")
-    text = f"{abs(amount) / 100:,.2f}"
+    text = f"{Decimal(abs(amount)).scaleb(-2):,.2f}"
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
 

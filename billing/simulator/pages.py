@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -204,14 +205,55 @@ def invoice_pdf_lines(api: Api, invoice: dict[str, Any]) -> list[str]:
     ]
     for line in invoice["lines"]["data"]:
         lines.append(f"{line['description']}    {money(line['amount'], line['currency'])}")
-    lines += [
-        "",
-        *tax_lines(invoice),
-        f"Total: {money(invoice['total'], invoice['currency'])}",
-        f"Amount paid: {money(invoice['amount_paid'], invoice['currency'])}",
-        f"Amount due: {money(invoice['amount_remaining'], invoice['currency'])}",
-    ]
+    lines += ["", *summary_lines(api, invoice)]
     return lines
+
+
+def summary_lines(api: Api, invoice: dict[str, Any]) -> list[str]:
+    """The totals under an invoice's lines as Stripe's PDF prints them: the subtotal, each
+    discount, the total excluding tax, each tax with its rate and the amount it is on, the total
+    and what is paid and due, all in the invoice's currency."""
+    currency = invoice["currency"]
+    lines = [f"Subtotal: {money(invoice['subtotal'], currency)}"]
+    for entry in invoice["total_discount_amounts"] or []:
+        lines.append(
+            f"{_discount_label(api, entry['discount'])}: {money(-entry['amount'], currency)}"
+        )
+    taxes = [
+        tax
+        for tax in invoice.get("total_taxes") or []
+        if tax["taxability_reason"] in ("standard_rated", "reverse_charge")
+    ]
+    if taxes or invoice["total_discount_amounts"]:
+        lines.append(f"Total excluding tax: {money(invoice['total_excluding_tax'], currency)}")
+    for tax in taxes:
+        rate = api.state.get("tax_rate", tax["tax_rate_details"]["tax_rate"])
+        percentage = f"{Decimal(str(rate['percentage'])).normalize():f}"
+        lines.append(
+            f"{rate['display_name']} - {rate['jurisdiction']} ({percentage}% on "
+            f"{money(tax['taxable_amount'], currency)}): {money(tax['amount'], currency)}"
+        )
+    if reverse_charged(invoice):
+        lines.append(REVERSE_CHARGE_NOTE)
+    return [
+        *lines,
+        f"Total: {money(invoice['total'], currency)}",
+        f"Amount paid: {money(invoice['amount_paid'], currency)}",
+        f"Amount due: {money(invoice['amount_remaining'], currency)}",
+    ]
+
+
+def _discount_label(api: Api, discount_id: str) -> str:
+    """ "WELCOME20 (20% off)": the promotion code (else the coupon's name) and what it takes."""
+    discount = api.state.get("discount", discount_id)
+    coupon = discount["_coupon"]
+    promotion = api.state.find("promotion_code", discount.get("promotion_code"))
+    name = (promotion or {}).get("code") or coupon.get("name") or coupon["id"]
+    if coupon.get("percent_off") is not None:
+        off = f"{Decimal(str(coupon['percent_off'])).normalize():f}% off"
+    else:
+        off = f"{money(coupon['amount_off'], coupon['currency'])} off"
+    return f"{name} ({off})"
 
 
 def tax_lines(invoice: dict[str, Any]) -> list[str]:

@@ -11,10 +11,10 @@ def render_pdf(lines: list[str]) -> bytes:
     """One page of Helvetica text lines; offsets in the xref table are exact."""
     text_ops = ["BT", "/F1 11 Tf", "14 TL", "56 780 Td"]
     for line in lines:
-        safe = _escape(line.encode("latin-1", "replace").decode("latin-1"))
-        text_ops.append(f"({safe}) Tj T*")
+        text_ops.append(f"({_escape(line)}) Tj T*")
     text_ops.append("ET")
-    stream = "\n".join(text_ops).encode("latin-1")
+    # WinAnsiEncoding is Windows-1252: it has the euro and pound signs Latin-1 lacks.
+    stream = "\n".join(text_ops).encode("cp1252", "replace")
     bodies = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -3,19 +3,21 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django_tenants.utils import get_public_schema_name
 from djstripe.models import Subscription
 
 from billing.models import REVENUE_STATUSES, Entitlement, SubscriptionStatus
-from billing.plans import FREE, PLANS
+from billing.plans import FREE, PLANS, Currency
 from billing.stripe.subscriptions import subscription_ended_at
 from loginexus.i18n.formatting import locale_name
 from loginexus.replica import staff_reads
@@ -33,7 +35,8 @@ STAYING_STATUSES = (
 
 @dataclass(frozen=True)
 class Revenue:
-    """What Stripe subscriptions bring in (USD), and how many of them are past due."""
+    """What Stripe subscriptions bring in (USD, other currencies converted at the fixed rates of
+    `settings.BILLING_FX_TO_USD`), and how many of them are past due."""
 
     mrr: Decimal
     past_due: int
@@ -87,25 +90,46 @@ def _customer_entitlements(using: str) -> QuerySet[Entitlement]:
     return Entitlement.objects.using(using).exclude(tenant__schema_name=get_public_schema_name())
 
 
+def fx_to_usd() -> dict[Currency, Decimal]:
+    """What one unit of each billing currency counts as in USD (USD itself 1)."""
+    rates = {Currency(code): Decimal(rate) for code, rate in settings.BILLING_FX_TO_USD.items()}
+    return {Currency.USD: Decimal(1), **rates}
+
+
 def revenue(*, using: str = DEFAULT_DB_ALIAS) -> Revenue:
-    """MRR from each paying tenant's subscription as its entitlement records it: active and past
-    due subscriptions count, a yearly price a twelfth; trials and complimentary plans bring
-    nothing. One query, grouped by price in the database."""
+    """MRR from each paying tenant's subscription as its entitlement records it, in the
+    currency its Stripe subscription is billed in, converted to USD: active and past due
+    subscriptions count, a yearly price a twelfth; trials and complimentary plans bring
+    nothing. One query, grouped by price and currency in the database."""
+    rates = fx_to_usd()
     mrr = Decimal("0.00")
     past_due = 0
+    billed_in = (
+        Subscription.objects.filter(id=OuterRef("stripe_subscription_id"))
+        .annotate(currency=KT("stripe_data__currency"))
+        .values("currency")[:1]
+    )
     groups = (
         _customer_entitlements(using)
         .filter(status__in=REVENUE_STATUSES)
-        .values_list("subscribed_plan", "interval", "status")
+        .annotate(
+            currency=Coalesce(
+                Subquery(billed_in), Value(Currency.USD.value), output_field=TextField()
+            )
+        )
+        .values_list("subscribed_plan", "interval", "status", "currency")
         .annotate(tenants=Count("pk"))
         .order_by()
     )
-    for subscribed_plan, interval, status, tenants in groups:
+    for subscribed_plan, interval, status, currency, tenants in groups:
+        if currency not in rates:
+            continue  # not one of the plans' prices, which exist in these currencies only
         # The entitlement's own rule prices the group, as it prices one tenant elsewhere.
         subscription = Entitlement(
             subscribed_plan=subscribed_plan, interval=interval, status=status
         )
-        mrr += subscription.monthly_revenue() * tenants
+        in_usd = subscription.monthly_revenue(Currency(currency)) * rates[Currency(currency)]
+        mrr += in_usd.quantize(Decimal("0.01"), ROUND_HALF_UP) * tenants
         if status == SubscriptionStatus.PAST_DUE:
             past_due += tenants
     return Revenue(mrr=mrr, past_due=past_due)

@@ -7,9 +7,21 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from billing.plans import CURRENCY
+from billing.plans import CURRENCY, Currency
 from billing.staff.charts import Series, bar_chart, column_chart
-from billing.staff.metrics import platform_metrics
+from billing.staff.metrics import fx_to_usd, platform_metrics
+from loginexus.i18n.formatting import number
+
+
+def _fx_note() -> str:
+    """ "Converted to USD at fixed rates: 1 EUR = 1.08 USD, 1 GBP = 1.27 USD", in the language."""
+    rates = ", ".join(
+        gettext("1 %(currency)s = %(rate)s USD")
+        % {"currency": currency.upper(), "rate": number(rate)}
+        for currency, rate in fx_to_usd().items()
+        if currency != Currency.USD
+    )
+    return gettext("Converted to USD at fixed rates: %(rates)s") % {"rates": rates}
 
 
 def _platform_metrics(request: HttpRequest) -> HttpResponse:
@@ -20,6 +32,7 @@ def _platform_metrics(request: HttpRequest) -> HttpResponse:
         "title": gettext("Platform metrics"),
         "currency": CURRENCY,
         "metrics": metrics,
+        "fx_note": _fx_note(),
         "movements_chart": column_chart(
             title=gettext("New and churned tenants per month"),
             categories=months,

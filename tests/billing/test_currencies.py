@@ -237,3 +237,96 @@ def test_a_plan_change_of_a_subscription_in_euros_is_previewed_in_euros(
         185000,
         "eur",
     )
+
+
+def _switch(body: str) -> str:
+    """The currency switch of a pricing page (empty when the page has none)."""
+    start = body.find('<nav class="toggle" aria-label="Currency">')
+    return body[start : body.index("</nav>", start)] if start >= 0 else ""
+
+
+def test_a_visitor_sees_dollars_with_a_switch_to_euros_and_pounds(public_client):
+    body = public_client.get("/pricing/").content.decode()
+    switch = _switch(body)
+    assert '<a href="?interval=month&amp;currency=usd" aria-current="true"' in switch
+    assert '<a href="?interval=month&amp;currency=eur">' in switch
+    assert '<a href="?interval=month&amp;currency=gbp">' in switch
+    assert "$49" in body and "€45" not in body
+    assert "Prices in US dollars, excluding tax." in body
+
+
+def test_a_visitor_switching_to_pounds_sees_pounds_and_keeps_them_across_intervals(
+    public_client,
+):
+    body = public_client.get("/pricing/?interval=year&currency=gbp").content.decode()
+    assert "£390" in body and "£1,590" in body and "$" not in body.split("<main", 1)[1]
+    assert '<a href="?interval=year&amp;currency=gbp" aria-current="true"' in _switch(body)
+    assert 'href="?interval=month&amp;currency=gbp"' in body  # the interval toggle keeps it
+    assert "Prices in pounds sterling, excluding tax." in body
+
+
+@pytest.mark.parametrize("asked", ["jpy", "", "EUR%00", "../../"])
+def test_a_currency_we_do_not_sell_in_shows_the_default(public_client, asked):
+    response = public_client.get(f"/pricing/?currency={asked}")
+    assert response.status_code == 200
+    assert 'currency=usd" aria-current="true"' in _switch(response.content.decode())
+
+
+def test_a_workspace_in_germany_defaults_to_euros_and_may_switch_before_it_is_billed(
+    admin_client_a, tenant_a
+):
+    _located(tenant_a, "DE")
+    body = admin_client_a.get("/billing/pricing/").content.decode()
+    assert 'currency=eur" aria-current="true"' in _switch(body)
+    assert "€45" in body
+    assert '<input type="hidden" name="currency" value="eur">' in body
+
+    switched = admin_client_a.get("/billing/pricing/?currency=usd").content.decode()
+    assert 'currency=usd" aria-current="true"' in _switch(switched)
+    assert "$49" in switched and "€45" not in switched
+    assert '<input type="hidden" name="currency" value="usd">' in switched
+
+    bad = admin_client_a.get("/billing/pricing/?currency=xyz")
+    assert bad.status_code == 200
+    assert 'currency=eur" aria-current="true"' in _switch(bad.content.decode())
+
+
+def test_checkout_from_the_pricing_page_is_in_the_currency_it_showed(
+    admin_client_a, tenant_a, stripe_ready
+):
+    _located(tenant_a, "DE")
+    answer = admin_client_a.post(
+        "/billing/checkout/", {"plan": "pro", "interval": "month", "currency": "gbp"}
+    )
+    assert answer.status_code == 302
+    [session] = stripe.checkout.Session.list().data
+    assert (session.currency, session.url) == ("gbp", answer["Location"])
+
+
+def test_a_workspace_billed_in_dollars_keeps_them_and_sees_no_switch(
+    admin_client_a, tenant_a, stripe_ready
+):
+    subscription = live_subscription(tenant_a)
+    Subscription.sync_from_stripe_data(stripe.Subscription.cancel(subscription.id))
+    Customer.sync_from_stripe_data(stripe.Customer.retrieve(subscription.customer_id))
+    _located(tenant_a, "DE")
+
+    body = admin_client_a.get("/billing/pricing/?currency=eur").content.decode()
+    assert _switch(body) == ""
+    assert (
+        "This workspace is billed in US dollars, so its prices are shown in dollars: a workspace "
+        "keeps its currency."
+    ) in body
+    assert "$49" in body and "€45" not in body
+
+
+def test_the_pricing_pages_speak_german_of_their_currency(public_client, admin_client_a, tenant_a):
+    public = public_client.get("/pricing/?currency=eur", HTTP_ACCEPT_LANGUAGE="de")
+    assert "Preise in Euro, zuzüglich Steuern." in public.content.decode()
+    assert 'aria-label="Währung"' in public.content.decode()
+    Customer.objects.create(
+        id="cus_in_pounds", subscriber=tenant_a, livemode=False, stripe_data={"currency": "gbp"}
+    )
+    page = admin_client_a.get("/billing/pricing/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Dieser Arbeitsbereich wird in Pfund Sterling abgerechnet" in page
+    assert "39\xa0£" in page and "49\xa0$" not in page

@@ -36,7 +36,9 @@ def tenant(slug: str, *, created_at: datetime | None = None) -> Tenant:
     return made
 
 
-def subscription(of: Tenant, *, status: str, ended_at: datetime | None = None) -> Subscription:
+def subscription(
+    of: Tenant, *, status: str, ended_at: datetime | None = None, currency: str = "usd"
+) -> Subscription:
     """A subscription of the tenant as dj-stripe stores it, with the tenant's one customer."""
     customer, _ = Customer.objects.get_or_create(
         subscriber=of, livemode=False, defaults={"id": f"cus_{of.slug}"}
@@ -52,6 +54,7 @@ def subscription(of: Tenant, *, status: str, ended_at: datetime | None = None) -
             "object": "subscription",
             "customer": customer.id,
             "status": status,
+            "currency": currency,
             "ended_at": int(ended_at.timestamp()) if ended_at else None,
         },
     )
@@ -126,6 +129,43 @@ def test_mrr_counts_active_and_past_due_subscriptions_with_yearly_prices_as_a_tw
     assert metrics.revenue.mrr == Decimal("304.66")
     assert metrics.revenue.arr == Decimal("3655.92")
     assert metrics.revenue.past_due == 1
+
+
+def paying_in(currency: str, slug: str, plan: str, interval: str) -> Tenant:
+    """A tenant paying for `plan` through a Stripe subscription billed in `currency`."""
+    payer = tenant(slug)
+    held = subscription(payer, status="active", currency=currency)
+    on_plan(payer, plan, interval=interval, stripe_subscription_id=held.id)
+    return payer
+
+
+@pytest.fixture
+def three_currencies(no_other_tenants) -> None:
+    paying_in("usd", "in-dollars", "pro", "month")  # $49
+    paying_in("eur", "in-euros", "pro", "month")  # €45 * 1.08 = $48.60
+    paying_in("gbp", "in-pounds", "enterprise", "year")  # £1,590 / 12 = £132.50 * 1.27 = $168.28
+
+
+def test_mrr_converts_euro_and_pound_subscriptions_to_usd_at_the_fixed_rates(three_currencies):
+    revenue = platform_metrics(now=NOW).revenue
+
+    assert revenue.mrr == Decimal("265.88")
+    assert revenue.arr == Decimal("3190.56")
+
+
+def test_the_conversion_rates_come_from_the_settings(three_currencies, settings):
+    settings.BILLING_FX_TO_USD = {"eur": "1.10", "gbp": "1.30"}
+
+    # $49 + €45 * 1.10 ($49.50) + £132.50 * 1.30 ($172.25)
+    assert platform_metrics(now=NOW).revenue.mrr == Decimal("270.75")
+
+
+def test_the_metrics_page_says_at_which_rates_it_converted(public_client, three_currencies):
+    public_client.force_login(staff_member())
+
+    body = public_client.get(METRICS).content.decode()
+    assert '<th scope="row">MRR</th><td>$265.88</td>' in body
+    assert "Converted to USD at fixed rates: 1 EUR = 1.08 USD, 1 GBP = 1.27 USD" in body
 
 
 def test_tenants_are_counted_by_the_plan_in_force_with_comp_plans_apart(platform):
@@ -261,3 +301,10 @@ def test_the_page_makes_as_many_queries_for_60_tenants_as_for_10(public_client, 
 
     assert '<th scope="row">Tenants</th><td>60</td>' in body
     assert len(many) == len(few)
+
+
+def test_the_rates_note_is_in_german_with_german_decimals(public_client, three_currencies):
+    public_client.force_login(staff_member())
+
+    body = public_client.get(METRICS, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Zu festen Kursen in USD umgerechnet: 1 EUR = 1,08 USD, 1 GBP = 1,27 USD" in body

@@ -59,3 +59,37 @@ def test_a_renewal_awaiting_3d_secure_links_every_page_to_the_confirmation(
     page.goto(f"{admin}/shipments/")
     expect(page.get_by_role("link", name="Confirm the payment")).to_have_count(0)
     assert entitlement_of(committed_tenant).status == "active"
+
+
+def test_admin_adds_a_card_in_the_portal_during_the_trial_and_is_billed_at_its_end(
+    page: Page, admin: str, committed_tenant, sim
+):
+    page.goto(f"{admin}/billing/pricing/")
+    page.get_by_role("button", name="Start a 14-day Pro trial").click()
+    expect(page).to_have_url(f"{admin}/billing/")
+    banner = page.get_by_role("status").filter(has_text="Trial:")
+    expect(banner).to_contain_text("Trial: 14 days left.")
+    expect(page.get_by_role("row").filter(has_text="$49.00")).to_have_count(0)
+
+    banner.get_by_role("button", name="Add a card to keep the plan").click()
+    expect(page).to_have_url(re.compile(re.escape(sim.url)))
+    expect(page.get_by_text("Status: trialing")).to_be_visible()
+    expect(page.get_by_text("none", exact=True)).to_be_visible()  # no card yet
+    page.get_by_role("button", name="Use Visa …4242").click()
+    expect(page).to_have_url(f"{admin}/billing/")
+    page.get_by_role("button", name="Add a card to keep the plan").click()
+    expect(page.get_by_text("Visa •••• 4242")).to_be_visible()
+    page.get_by_role("link", name="Return").click()
+    expect(page).to_have_url(f"{admin}/billing/")
+
+    sim.advance(days=14.1)  # past the trial's end and the hour its first invoice waits
+    settled(sim)
+    billed = lambda p: p.get_by_role("row").filter(has_text="$49.00")  # noqa: E731
+    until_shown(page, f"{admin}/billing/", billed)
+    expect(page.get_by_role("heading", name="Pro plan")).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text("Active")
+    expect(page.get_by_role("status").filter(has_text="Trial:")).to_have_count(0)
+    expect(billed(page)).to_have_count(1)
+    expect(billed(page)).to_contain_text("Paid")
+    page.goto(f"{admin}/")
+    expect(page.get_by_role("status").filter(has_text="Trial:")).to_have_count(0)

@@ -10,6 +10,7 @@ import stripe
 
 from billing.simulator.shapes import missing_fields
 from billing.simulator.taxes import EU_STANDARD_RATES
+from tests.pdf_text import pdf_text
 from tests.simulator.helpers import event_types
 
 GERMANY = {"line1": "Hauptstraße 1", "postal_code": "10115", "city": "Berlin", "country": "DE"}
@@ -101,8 +102,9 @@ def test_a_french_business_with_a_vat_id_is_reverse_charged(stripe_client, price
     assert invoice.lines.data[0].taxes[0].taxability_reason == "reverse_charge"
     page = requests.get(invoice.hosted_invoice_url, timeout=10).text
     assert "Tax to be paid on reverse charge basis" in page
-    pdf = requests.get(invoice.invoice_pdf, timeout=10).content
-    assert b"reverse charge" in pdf
+    pdf = pdf_text(requests.get(invoice.invoice_pdf, timeout=10).content)
+    assert "VAT - FR (0% on €45.00): €0.00" in pdf
+    assert "Tax to be paid on reverse charge basis" in pdf
 
 
 def test_a_customer_outside_the_eu_pays_no_tax(stripe_client, price):
@@ -306,3 +308,35 @@ def test_vat_is_reckoned_on_the_price_after_its_discount(stripe_client, price):
     assert (invoice.total_taxes[0].amount, invoice.total_taxes[0].taxable_amount) == (684, 3600)
     assert (paid.total_details.amount_discount, paid.total_details.amount_tax) == (900, 684)
     assert paid.amount_total == invoice.amount_paid == 4284
+    summary = pdf_text(requests.get(invoice.invoice_pdf, timeout=10).content)[-7:]
+    assert summary == [
+        "Subtotal: €45.00",
+        "WELCOME20 (20% off): -€9.00",
+        "Total excluding tax: €36.00",
+        "VAT - DE (19% on €36.00): €6.84",
+        "Total: €42.84",
+        "Amount paid: €42.84",
+        "Amount due: €0.00",
+    ]
+
+
+def test_an_invoice_without_tax_prints_its_total_in_pounds_and_no_tax_line(stripe_client, sim):
+    product = stripe_client.v1.products.create(params={"name": "LogiNexus Pro"})
+    price = stripe_client.v1.prices.create(
+        params={
+            "product": product.id,
+            "currency": "gbp",
+            "unit_amount": 3900,
+            "recurring": {"interval": "month"},
+        }
+    )
+    address = {"line1": "1 Main St", "postal_code": "10001", "city": "New York", "country": "US"}
+    _, invoice = _subscribe(stripe_client, price, address=address, currency="gbp")
+    text = pdf_text(requests.get(invoice.invoice_pdf, timeout=10).content)
+    assert text[-4:] == [
+        "Subtotal: £39.00",
+        "Total: £39.00",
+        "Amount paid: £39.00",
+        "Amount due: £0.00",
+    ]
+    assert not any("VAT" in line for line in text)
