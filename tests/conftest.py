@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 
 from loginexus.accounts.models import Role
 from loginexus.tenancy.models import Tenant
+from loginexus.tenancy.resolution import tenants_by_host
 from loginexus.tenancy.selectors import tenant_host
 from loginexus.tenancy.services import public_tenant_ensure, tenant_provision
 
@@ -120,6 +121,16 @@ def _public_schema_after_each_test():
 def _fresh_cache():
     """Rate-limit counters and cached entries never leak from one test into the next."""
     cache.clear()
+
+
+@pytest.fixture
+def hosts_kept(settings):
+    """As in production: each host's workspace is kept by the process (tests look it up on every
+    request), so a warm request reads no domain, which would select the public schema and back."""
+    settings.TENANT_HOST_CACHE_SECONDS = 60.0
+    tenants_by_host.clear()
+    yield
+    tenants_by_host.clear()
 
 
 def host_client(host: str, **defaults) -> Client:

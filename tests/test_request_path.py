@@ -11,7 +11,6 @@ import pytest
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
-from loginexus.tenancy.resolution import tenants_by_host
 from tests.conftest import (
     admin_of,
     host_client,
@@ -21,18 +20,10 @@ from tests.conftest import (
     on_plan,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hosts_kept")]
 
 CREATE, LIST, CHANGE, DASHBOARD = 8, 5, 8, 10
 SHIPMENT = {"origin": "A", "destination": "B", "carrier": "C", "weight_kg": "1"}
-
-
-@pytest.fixture(autouse=True)
-def hosts_kept(settings):
-    settings.TENANT_HOST_CACHE_SECONDS = 60.0
-    tenants_by_host.clear()
-    yield
-    tenants_by_host.clear()
 
 
 @pytest.fixture

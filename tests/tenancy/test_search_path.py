@@ -6,19 +6,10 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from loginexus.tenancy.resolution import tenants_by_host
 from shipments.models import Shipment
 from tests.conftest import admin_of, logged_in, make_shipment
 
-
-@pytest.fixture(autouse=True)
-def hosts_kept(settings):
-    """As in production: the host's workspace is kept, so a warm request reads no domain (which
-    would select the public schema and back, two SETs that do change the path)."""
-    settings.TENANT_HOST_CACHE_SECONDS = 60.0
-    tenants_by_host.clear()
-    yield
-    tenants_by_host.clear()
+pytestmark = pytest.mark.usefixtures("hosts_kept")
 
 
 def search_path_sets(queries) -> int:
