@@ -1,0 +1,226 @@
+"""Usage-based overage (PRODUCT.md, "Usage-based overage"): the choice, its enforcement in the
+limit check, the outbox of extra shipments, and what the billing page and API show of it."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from billing.exceptions import PlanLimitExceeded
+from billing.models import UsageCounter
+from billing.overage.models import OverageEvent
+from shipments.models import Shipment
+from tests.conftest import logged_in, make_shipment, on_plan, tenant_user
+
+pytestmark = pytest.mark.django_db
+
+PRO_LIMIT = 2000
+
+
+def on_pro(tenant, **fields):
+    now = timezone.now()
+    return on_plan(
+        tenant,
+        "pro",
+        interval="month",
+        period_start=now - timedelta(days=3),
+        period_end=now + timedelta(days=27),
+        stripe_customer_id="cus_overage",
+        stripe_subscription_id="sub_overage",
+        **fields,
+    )
+
+
+def fill(tenant, count: int, prefix: str = "FILL") -> list[Shipment]:
+    """`count` shipments in one limit-checked `bulk_create` (the counter counts them all)."""
+    with schema_context(tenant.schema_name):
+        return Shipment.objects.bulk_create(
+            Shipment(
+                reference=f"{prefix}-{number}",
+                origin="A",
+                destination="B",
+                carrier="C",
+                weight_kg=1,
+            )
+            for number in range(count)
+        )
+
+
+def shipments_used(tenant) -> int:
+    return UsageCounter.objects.get(tenant=tenant, resource="shipments").used
+
+
+def patch(client, body):
+    return client.patch("/api/v1/billing/", json.dumps(body), content_type="application/json")
+
+
+# The choice
+
+
+def test_a_free_workspace_is_refused_overage(admin_client_a):
+    answer = patch(admin_client_a, {"overage": {"enabled": True, "cap": 10}})
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "overage_not_available"
+
+
+def test_an_enterprise_workspace_is_refused_overage(admin_client_a, tenant_a):
+    on_plan(tenant_a, "enterprise", interval="month", stripe_subscription_id="sub_ent")
+    answer = patch(admin_client_a, {"overage": {"enabled": True, "cap": 10}})
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "overage_not_available"
+
+
+@pytest.mark.parametrize("cap", [0, 100_001, -5, "many"])
+def test_a_cap_outside_1_to_100000_is_a_field_error(admin_client_a, tenant_a, cap):
+    on_pro(tenant_a)
+    answer = patch(admin_client_a, {"overage": {"enabled": True, "cap": cap}})
+    assert answer.status_code == 400
+    assert list(answer.json()["overage"]) == ["cap"]
+
+
+def test_turning_overage_on_needs_a_cap(admin_client_a, tenant_a):
+    on_pro(tenant_a)
+    answer = patch(admin_client_a, {"overage": {"enabled": True}})
+    assert answer.status_code == 400
+    assert list(answer.json()["overage"]) == ["cap"]
+
+
+def test_a_member_cannot_change_overage(client_a, tenant_a):
+    on_pro(tenant_a)
+    member = logged_in(client_a, tenant_a, tenant_user(tenant_a, email="member@alpha.example"))
+    answer = patch(member, {"overage": {"enabled": True, "cap": 10}})
+    assert answer.status_code == 403
+    assert on_pro(tenant_a).overage_enabled is False
+
+
+def test_an_admin_turns_overage_on_and_billing_shows_it(admin_client_a, tenant_a):
+    on_pro(tenant_a)
+    answer = patch(admin_client_a, {"overage": {"enabled": True, "cap": 250}})
+    assert answer.status_code == 200
+    assert answer.json()["overage"] == {
+        "enabled": True,
+        "cap": 250,
+        "used": 0,
+        "unit_amount": 4,
+        "currency": "usd",
+        "estimated": {"amount": 0, "currency": "usd"},
+    }
+    assert admin_client_a.get("/api/v1/billing/").json()["overage"]["enabled"] is True
+
+
+# Enforcement
+
+
+def test_pro_with_overage_creates_past_the_limit_up_to_the_cap_then_402(tenant_a):
+    on_pro(tenant_a, overage_enabled=True, overage_cap=10)
+    fill(tenant_a, PRO_LIMIT)
+    extra = [make_shipment(tenant_a) for _ in range(10)]
+    with pytest.raises(PlanLimitExceeded) as refused:
+        make_shipment(tenant_a)
+    assert refused.value.status == 402
+    assert refused.value.extra["used"] == PRO_LIMIT + 10
+    assert shipments_used(tenant_a) == PRO_LIMIT + 10
+    reported = OverageEvent.objects.filter(tenant=tenant_a)
+    assert sorted(reported.values_list("shipment_id", flat=True)) == [s.pk for s in extra]
+
+
+def test_without_overage_the_shipment_past_the_limit_is_refused(tenant_a):
+    on_pro(tenant_a, overage_enabled=False, overage_cap=10)
+    fill(tenant_a, PRO_LIMIT)
+    with pytest.raises(PlanLimitExceeded):
+        make_shipment(tenant_a)
+    assert shipments_used(tenant_a) == PRO_LIMIT
+    assert not OverageEvent.objects.filter(tenant=tenant_a).exists()
+
+
+def test_shipments_within_the_limit_report_nothing(tenant_a):
+    on_pro(tenant_a, overage_enabled=True, overage_cap=10)
+    fill(tenant_a, PRO_LIMIT - 1)
+    make_shipment(tenant_a)
+    assert shipments_used(tenant_a) == PRO_LIMIT
+    assert not OverageEvent.objects.filter(tenant=tenant_a).exists()
+
+
+def test_turning_overage_off_refuses_the_next_create_at_once(admin_client_a, tenant_a):
+    on_pro(tenant_a, overage_enabled=True, overage_cap=10)
+    fill(tenant_a, PRO_LIMIT)
+    make_shipment(tenant_a)  # the process now holds the entitlement with overage on
+    assert patch(admin_client_a, {"overage": {"enabled": False}}).status_code == 200
+    with pytest.raises(PlanLimitExceeded):
+        make_shipment(tenant_a)
+    assert shipments_used(tenant_a) == PRO_LIMIT + 1
+
+
+def test_a_rolled_back_overage_create_gives_its_count_back_and_reports_nothing(tenant_a):
+    on_pro(tenant_a, overage_enabled=True, overage_cap=1)
+    fill(tenant_a, PRO_LIMIT)
+    with schema_context(tenant_a.schema_name), pytest.raises(RuntimeError), transaction.atomic():
+        make_shipment(tenant_a)
+        assert OverageEvent.objects.filter(tenant=tenant_a).count() == 1
+        raise RuntimeError("the create's transaction fails after the insert")
+    assert shipments_used(tenant_a) == PRO_LIMIT
+    assert not OverageEvent.objects.filter(tenant=tenant_a).exists()
+    kept = make_shipment(tenant_a)  # the cap's one extra shipment is still there to take
+    assert list(OverageEvent.objects.values_list("shipment_id", flat=True)) == [kept.pk]
+
+
+def test_a_bulk_create_past_the_limit_reports_each_extra_shipment(tenant_a):
+    on_pro(tenant_a, overage_enabled=True, overage_cap=10)
+    fill(tenant_a, PRO_LIMIT - 2)
+    batch = fill(tenant_a, 6, prefix="BATCH")
+    assert shipments_used(tenant_a) == PRO_LIMIT + 4
+    reported = sorted(OverageEvent.objects.values_list("shipment_id", flat=True))
+    assert reported == [shipment.pk for shipment in batch[2:]]
+
+
+def test_a_bulk_create_past_the_cap_creates_nothing(tenant_a):
+    on_pro(tenant_a, overage_enabled=True, overage_cap=10)
+    fill(tenant_a, PRO_LIMIT)
+    with pytest.raises(PlanLimitExceeded):
+        fill(tenant_a, 11, prefix="BATCH")
+    assert shipments_used(tenant_a) == PRO_LIMIT
+    assert not OverageEvent.objects.exists()
+
+
+# What the workspace sees
+
+
+def test_billing_counts_extra_shipments_and_estimates_them_in_the_workspace_currency(
+    admin_client_a, tenant_a
+):
+    tenant_a.billing_address_country = "DE"
+    tenant_a.save(update_fields=["billing_address_country"])
+    on_pro(tenant_a, overage_enabled=True, overage_cap=10)
+    fill(tenant_a, PRO_LIMIT)
+    for _ in range(3):
+        make_shipment(tenant_a)
+    overage = admin_client_a.get("/api/v1/billing/").json()["overage"]
+    assert overage == {
+        "enabled": True,
+        "cap": 10,
+        "used": 3,
+        "unit_amount": 4,
+        "currency": "eur",
+        "estimated": {"amount": 12, "currency": "eur"},
+    }
+    page = admin_client_a.get("/billing/").content.decode()
+    assert "3 extra shipments so far, about €0.12 on your next invoice." in page
+
+
+def test_the_billing_page_turns_overage_on(admin_client_a, tenant_a):
+    on_pro(tenant_a)
+    answer = admin_client_a.post("/billing/overage/", {"enabled": "on", "cap": "40"})
+    assert answer.status_code == 302
+    entitlement = on_pro(tenant_a)
+    assert (entitlement.overage_enabled, entitlement.overage_cap) == (True, 40)
+    page = admin_client_a.get("/billing/").content.decode()
+    assert "0 extra shipments so far" in page
+
+
+def test_the_billing_page_refuses_a_cap_past_100000(admin_client_a, tenant_a):
+    on_pro(tenant_a)
+    admin_client_a.post("/billing/overage/", {"enabled": "on", "cap": "100001"})
+    assert on_pro(tenant_a).overage_enabled is False
