@@ -20,6 +20,10 @@ def overage_lookup_key(interval: Interval | str, currency: Currency | str) -> st
     return f"overage_{Interval(interval)}ly_{Currency(currency)}"
 
 
+def is_overage_lookup_key(lookup_key: str | None) -> bool:
+    return bool(lookup_key and lookup_key.startswith("overage_"))
+
+
 def unit_amount(currency: Currency | str) -> int:
     return UNIT_AMOUNTS[Currency(currency)]
 

@@ -7,12 +7,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_tenants.utils import schema_context
+from djstripe.models import Price, Subscription
 
-from billing.exceptions import StripeUnavailable
+from billing.exceptions import NoSubscription, PlanNotAvailable, StripeUnavailable
 from billing.models import Entitlement
 from billing.overage.exceptions import OverageNotAvailable
 from billing.overage.models import OverageEvent
-from billing.overage.rules import METER_EVENT_NAME, overage_available
+from billing.overage.rules import (
+    METER_EVENT_NAME,
+    is_overage_lookup_key,
+    overage_available,
+    overage_lookup_key,
+)
+from billing.selectors import entitlement_get, subscription_facts_get
 from billing.stripe import boundary
 from loginexus.audit.services import audit_record
 from loginexus.tenancy.models import Tenant
@@ -23,16 +30,44 @@ _CHOSEN_FIELDS = ("overage_enabled", "overage_cap")
 _NOT_CHOSEN_FIELDS = [f.name for f in Entitlement._meta.fields if f.name not in _CHOSEN_FIELDS]
 
 
-@transaction.atomic
 def overage_choose(*, tenant: Tenant, enabled: bool, cap: int | None = None) -> Entitlement:
     """Turn overage on (with its cap) or off. Each limit check compares its copy of the row in
     its own statement, so the change applies to the next create in every process. Turning it
-    off is always allowed; turning it on only where overage is available."""
+    off is always allowed; turning it on only where overage is available, and the first time
+    adds the metered price to the subscription in Stripe (Stripe unreachable: nothing changes)."""
+    if enabled:
+        if not overage_available(entitlement=entitlement_get(tenant=tenant), now=timezone.now()):
+            raise OverageNotAvailable(
+                gettext("Overage is available on the Pro plan with a paid subscription.")
+            )
+        _metered_item_ensure(tenant=tenant)
+    return _choice_save(tenant=tenant, enabled=enabled, cap=cap)
+
+
+def _metered_item_ensure(*, tenant: Tenant) -> None:
+    """The subscription carries the metered price of its interval and currency (once)."""
+    facts = subscription_facts_get(tenant=tenant)
+    if facts is None or facts.interval is None:
+        raise NoSubscription(gettext("This workspace has no subscription to add overage to."))
+    subscription = Subscription.objects.get(id=facts.id)
+    items = (subscription.stripe_data.get("items") or {}).get("data") or []
+    if any(is_overage_lookup_key((item.get("price") or {}).get("lookup_key")) for item in items):
+        return
+    lookup_key = overage_lookup_key(facts.interval, facts.currency)
+    price = Price.objects.filter(lookup_key=lookup_key, active=True).first()
+    if price is None:
+        raise PlanNotAvailable(gettext("Overage is not available yet; please try again later."))
+    boundary.subscription_item_create(
+        subscription_id=facts.id,
+        price_id=price.id,
+        idempotency_key=f"overage-item-{facts.id}-{price.id}",
+    )
+    boundary.synced(Subscription, boundary.subscription_retrieve(subscription_id=facts.id))
+
+
+@transaction.atomic
+def _choice_save(*, tenant: Tenant, enabled: bool, cap: int | None) -> Entitlement:
     entitlement, _ = Entitlement.objects.select_for_update().get_or_create(tenant=tenant)
-    if enabled and not overage_available(entitlement=entitlement, now=timezone.now()):
-        raise OverageNotAvailable(
-            gettext("Overage is available on the Pro plan with a paid subscription.")
-        )
     before = (entitlement.overage_enabled, entitlement.overage_cap)
     entitlement.overage_enabled = enabled
     if cap is not None:

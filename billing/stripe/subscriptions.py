@@ -48,7 +48,15 @@ class SubscriptionFacts:
     @classmethod
     def from_stripe_data(cls, data: Mapping[str, Any]) -> "SubscriptionFacts":
         items = (data.get("items") or {}).get("data") or []
-        item = items[0] if items else {}
+        # The plan's item: the first whose price is a plan's (a metered overage item may follow).
+        item = next(
+            (
+                i
+                for i in items
+                if plan_and_interval_for_lookup_key((i.get("price") or {}).get("lookup_key") or "")
+            ),
+            items[0] if items else {},
+        )
         price = item.get("price") or {}
         known = plan_and_interval_for_lookup_key(price.get("lookup_key") or "")
         plan, interval = known if known else (FREE, None)

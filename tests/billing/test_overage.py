@@ -5,14 +5,20 @@ import json
 from datetime import timedelta
 
 import pytest
+import stripe
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from djstripe.models import Customer, Subscription
 
 from billing.exceptions import PlanLimitExceeded
 from billing.models import UsageCounter
+from billing.overage.catalog import overage_prices_sync
 from billing.overage.models import OverageEvent
+from billing.services import entitlement_refresh
+from billing.stripe.catalog import plans_sync
 from shipments.models import Shipment
+from tests.billing.helpers import clear_faults, fault
 from tests.conftest import logged_in, make_shipment, on_plan, tenant_user
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +40,23 @@ def on_pro(tenant, **fields):
     )
 
 
+@pytest.fixture
+def pro_in_stripe(sim, stripe_module, tenant_a):
+    """Tenant A on a paid Pro subscription in the simulator, with the overage prices synced."""
+    plans_sync()
+    overage_prices_sync()
+    customer = stripe.Customer.create(
+        email=tenant_a.email, metadata={"djstripe_subscriber": str(tenant_a.pk)}
+    )
+    Customer.sync_from_stripe_data(customer)
+    price = stripe.Price.list(lookup_keys=["pro_monthly"]).data[0]
+    subscription = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": price.id}], default_payment_method="pm_card_visa"
+    )
+    Subscription.sync_from_stripe_data(subscription)
+    return entitlement_refresh(tenant=tenant_a)
+
+
 def fill(tenant, count: int, prefix: str = "FILL") -> list[Shipment]:
     """`count` shipments in one limit-checked `bulk_create` (the counter counts them all)."""
     with schema_context(tenant.schema_name):
@@ -47,6 +70,11 @@ def fill(tenant, count: int, prefix: str = "FILL") -> list[Shipment]:
             )
             for number in range(count)
         )
+
+
+def on_pro_refreshed(entitlement):
+    entitlement.refresh_from_db()
+    return entitlement
 
 
 def shipments_used(tenant) -> int:
@@ -96,8 +124,7 @@ def test_a_member_cannot_change_overage(client_a, tenant_a):
     assert on_pro(tenant_a).overage_enabled is False
 
 
-def test_an_admin_turns_overage_on_and_billing_shows_it(admin_client_a, tenant_a):
-    on_pro(tenant_a)
+def test_an_admin_turns_overage_on_and_billing_shows_it(admin_client_a, pro_in_stripe):
     answer = patch(admin_client_a, {"overage": {"enabled": True, "cap": 250}})
     assert answer.status_code == 200
     assert answer.json()["overage"] == {
@@ -109,6 +136,29 @@ def test_an_admin_turns_overage_on_and_billing_shows_it(admin_client_a, tenant_a
         "estimated": {"amount": 0, "currency": "usd"},
     }
     assert admin_client_a.get("/api/v1/billing/").json()["overage"]["enabled"] is True
+
+
+def test_turning_overage_on_adds_the_metered_price_to_the_subscription_once(
+    admin_client_a, pro_in_stripe
+):
+    for cap in (10, 20):
+        assert patch(admin_client_a, {"overage": {"enabled": True, "cap": cap}}).status_code == 200
+    assert patch(admin_client_a, {"overage": {"enabled": False}}).status_code == 200
+    assert patch(admin_client_a, {"overage": {"enabled": True}}).status_code == 200  # cap kept
+    items = stripe.Subscription.retrieve(pro_in_stripe.stripe_subscription_id)["items"].data
+    assert [item.price.lookup_key for item in items] == ["pro_monthly", "overage_monthly_usd"]
+    assert "quantity" not in items[1].to_dict()
+    assert on_pro_refreshed(pro_in_stripe).overage_cap == 20
+
+
+def test_stripe_unreachable_leaves_overage_off(admin_client_a, pro_in_stripe, sim):
+    fault(sim, "500")
+    try:
+        answer = patch(admin_client_a, {"overage": {"enabled": True, "cap": 10}})
+    finally:
+        clear_faults(sim)
+    assert answer.status_code == 503
+    assert on_pro_refreshed(pro_in_stripe).overage_enabled is False
 
 
 # Enforcement
@@ -210,11 +260,10 @@ def test_billing_counts_extra_shipments_and_estimates_them_in_the_workspace_curr
     assert "3 extra shipments so far, about €0.12 on your next invoice." in page
 
 
-def test_the_billing_page_turns_overage_on(admin_client_a, tenant_a):
-    on_pro(tenant_a)
+def test_the_billing_page_turns_overage_on(admin_client_a, pro_in_stripe):
     answer = admin_client_a.post("/billing/overage/", {"enabled": "on", "cap": "40"})
     assert answer.status_code == 302
-    entitlement = on_pro(tenant_a)
+    entitlement = on_pro_refreshed(pro_in_stripe)
     assert (entitlement.overage_enabled, entitlement.overage_cap) == (True, 40)
     page = admin_client_a.get("/billing/").content.decode()
     assert "0 extra shipments so far" in page
