@@ -175,10 +175,15 @@ def _count(
     if insert is not None:
         (head, values, returning), created_params = insert
         created = _CREATED.format(head=head, values=values, returning=returning)
+    reread = False
     for _ in range(3):
         terms = _Terms.of(entitlements.get(tenant), resource, now)
         ceiling = terms.ceiling(overage=overage)
         if ceiling is not None and count > ceiling:
+            if not reread:  # refused by this process's copy alone: read it again first
+                entitlements.forget(tenant.pk)
+                reread = True
+                continue
             raise _refusal(tenant=tenant, terms=terms, resource=resource)
         reported, reported_params = "", []
         if reported_id is not None and ceiling != terms.limit:

@@ -1,13 +1,20 @@
 """Reads of overage: the tenant's choice, this period's extra shipments and what they will cost."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+
+from babel.dates import format_date
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 
 from billing.currencies.selectors import tenant_currency_get
 from billing.models import Entitlement, UsageCounter
+from billing.overage.models import OverageEvent
 from billing.overage.rules import OVERAGE_RESOURCE, overage_available, unit_amount
 from billing.plans import Currency
 from billing.selectors import entitlement_get, usage_period
+from loginexus.i18n.formatting import locale_name
 from loginexus.tenancy.models import Tenant
 
 
@@ -53,3 +60,72 @@ def overage_get(*, tenant: Tenant, now: datetime, entitlement: Entitlement | Non
         unit_amount=unit_amount(currency),
         currency=currency,
     )
+
+
+@dataclass(frozen=True)
+class OveragePeriod:
+    """Extra shipments of one usage period and what they bill (minor units, in `currency`)."""
+
+    period_start: datetime
+    quantity: int
+    currency: Currency
+
+    @property
+    def revenue(self) -> int:
+        return self.quantity * unit_amount(self.currency)
+
+
+def overage_history(*, tenant: Tenant, periods: int = 6) -> list[OveragePeriod]:
+    """The tenant's extra shipments per usage period, newest first (for staff)."""
+    currency = tenant_currency_get(tenant=tenant)
+    rows = (
+        OverageEvent.objects.filter(tenant=tenant)
+        .values("period_start")
+        .annotate(quantity=Count("id"))
+        .order_by("-period_start")[:periods]
+    )
+    return [OveragePeriod(row["period_start"], row["quantity"], currency) for row in rows]
+
+
+@dataclass(frozen=True)
+class OverageMonth:
+    """Extra shipments of the periods that began in one calendar month, all tenants, and their
+    revenue per currency (minor units)."""
+
+    month: datetime
+    quantity: int
+    revenue: dict[Currency, int]
+
+    @property
+    def label(self) -> str:
+        return format_date(self.month, "MMM yyyy", locale=locale_name())
+
+
+def overage_months(*, months: int = 6, using: str = DEFAULT_DB_ALIAS) -> list[OverageMonth]:
+    """Platform overage per month of its usage periods, newest first (for the staff metrics):
+    one query for the counts and one read of each billed tenant's currency."""
+    rows = list(
+        OverageEvent.objects.using(using)
+        .annotate(month=TruncMonth("period_start", tzinfo=UTC))
+        .values("month", "tenant_id")
+        .annotate(quantity=Count("id"))
+        .order_by("-month")
+    )
+    tenants = Tenant.objects.using(using).in_bulk({row["tenant_id"] for row in rows})
+    currencies = {pk: tenant_currency_get(tenant=tenant) for pk, tenant in tenants.items()}
+    found: dict[datetime, OverageMonth] = {}
+    for row in rows:
+        if row["month"] not in found:
+            if len(found) == months:
+                break
+            found[row["month"]] = OverageMonth(row["month"], 0, {})
+        month, currency = found[row["month"]], currencies[row["tenant_id"]]
+        found[row["month"]] = OverageMonth(
+            month.month,
+            month.quantity + row["quantity"],
+            {
+                **month.revenue,
+                currency: month.revenue.get(currency, 0) + row["quantity"] * unit_amount(currency),
+            },
+        )
+    return list(found.values())

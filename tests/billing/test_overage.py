@@ -1,11 +1,13 @@
 """Usage-based overage (PRODUCT.md, "Usage-based overage"): the choice, its enforcement in the
 limit check, the outbox of extra shipments, and what the billing page and API show of it."""
 
+import io
 import json
 from datetime import timedelta
 
 import pytest
 import stripe
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -19,7 +21,7 @@ from billing.services import entitlement_refresh
 from billing.stripe.catalog import plans_sync
 from shipments.models import Shipment
 from tests.billing.helpers import clear_faults, fault
-from tests.conftest import logged_in, make_shipment, on_plan, tenant_user
+from tests.conftest import logged_in, make_shipment, on_plan, staff_member, tenant_user
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +275,49 @@ def test_the_billing_page_refuses_a_cap_past_100000(admin_client_a, tenant_a):
     on_pro(tenant_a)
     admin_client_a.post("/billing/overage/", {"enabled": "on", "cap": "100001"})
     assert on_pro(tenant_a).overage_enabled is False
+
+
+# Stripe's side
+
+
+def test_sync_makes_the_meter_and_a_metered_price_per_interval_and_currency_once(
+    sim, stripe_module
+):
+    call_command("billing_sync_plans", stdout=io.StringIO())
+    call_command("billing_sync_plans", stdout=io.StringIO())
+    [meter] = stripe.billing.Meter.list().data
+    assert (meter.event_name, meter.default_aggregation.formula) == ("shipments_overage", "sum")
+    metered = [
+        price
+        for price in stripe.Price.list(limit=100).data
+        if price.recurring and price.recurring.usage_type == "metered"
+    ]
+    assert sorted(
+        (price.lookup_key, price.currency, price.unit_amount, price.recurring.interval)
+        for price in metered
+    ) == [
+        ("overage_monthly_eur", "eur", 4, "month"),
+        ("overage_monthly_gbp", "gbp", 3, "month"),
+        ("overage_monthly_usd", "usd", 4, "month"),
+        ("overage_yearly_eur", "eur", 4, "year"),
+        ("overage_yearly_gbp", "gbp", 3, "year"),
+        ("overage_yearly_usd", "usd", 4, "year"),
+    ]
+    assert {price.recurring.meter for price in metered} == {meter.id}
+
+
+# Staff
+
+
+def test_staff_see_overage_quantity_and_revenue_per_period(public_client, tenant_a):
+    on_pro(tenant_a, overage_enabled=True, overage_cap=10)
+    fill(tenant_a, PRO_LIMIT)
+    for _ in range(3):
+        make_shipment(tenant_a)
+    public_client.force_login(staff_member(permissions=("tenancy.view_tenant",)))
+    tenant_page = public_client.get(f"/admin/tenancy/tenant/{tenant_a.pk}/change/")
+    overage = tenant_page.content.decode().split('id="tenant-overage"')[1].split("</table>")[0]
+    assert "<td>3</td><td>$0.12</td>" in overage
+    metrics = public_client.get("/admin/metrics/").content.decode()
+    monthly = metrics.split('id="metrics-overage"')[1].split("</table>")[0]
+    assert "<td>3</td><td>$0.12</td>" in monthly
