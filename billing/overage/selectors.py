@@ -7,12 +7,21 @@ from babel.dates import format_date
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext
+from djstripe.models import Price
 
 from billing.currencies.selectors import tenant_currency_get
+from billing.exceptions import PlanNotAvailable
 from billing.models import Entitlement, UsageCounter
 from billing.overage.models import OverageEvent
-from billing.overage.rules import OVERAGE_RESOURCE, overage_available, unit_amount
-from billing.plans import Currency
+from billing.overage.rules import (
+    OVERAGE_PLANS,
+    OVERAGE_RESOURCE,
+    overage_available,
+    overage_lookup_key,
+    unit_amount,
+)
+from billing.plans import Currency, Interval, Plan
 from billing.selectors import entitlement_get, usage_period
 from loginexus.i18n.formatting import locale_name
 from loginexus.tenancy.models import Tenant
@@ -129,3 +138,29 @@ def overage_months(*, months: int = 6, using: str = DEFAULT_DB_ALIAS) -> list[Ov
             },
         )
     return list(found.values())
+
+
+def overage_price_for(*, plan: Plan, interval: Interval, currency: str) -> Price | None:
+    """The metered price a subscription on `plan` and `interval` carries for overage: None for
+    a plan without overage. Raises PlanNotAvailable while the price is not in Stripe yet."""
+    if plan.code not in OVERAGE_PLANS:
+        return None
+    price = Price.objects.filter(
+        lookup_key=overage_lookup_key(interval, currency), active=True
+    ).first()
+    if price is None:
+        raise PlanNotAvailable(gettext("Overage is not available yet; please try again later."))
+    return price
+
+
+def overage_item_changes(*, facts, plan: Plan, interval: Interval) -> list[dict]:
+    """What a change to `plan` and `interval` does to the subscription's metered item, as items
+    of Stripe's update: none while the interval stays (on a plan without overage it bills
+    nothing), else the new interval's price (a subscription's items share one interval), or
+    its removal for a plan without overage (its usage so far is billed with the change)."""
+    if not facts.overage_item_id or interval == facts.interval:
+        return []
+    price = overage_price_for(plan=plan, interval=interval, currency=facts.currency)
+    if price is None:
+        return [{"id": facts.overage_item_id, "deleted": True}]
+    return [{"id": facts.overage_item_id, "price": price.id}]

@@ -127,7 +127,14 @@ class Updates:
                         credit=True,
                     )
                     for item in sub["items"]["data"]
+                    if not billing_objects.is_metered(item["price"])
                 ]
+            # The cycle that ends now bills its metered usage so far.
+            plan.proration_lines += [
+                self.item_line(sub, item, start, at)
+                for item in sub["items"]["data"]
+                if billing_objects.is_metered(item["price"])
+            ]
             for item in new_items:
                 item["current_period_start"] = plan.period_start
                 item["current_period_end"] = plan.period_end

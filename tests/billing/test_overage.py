@@ -17,6 +17,9 @@ from billing.exceptions import PlanLimitExceeded
 from billing.models import UsageCounter
 from billing.overage.catalog import overage_prices_sync
 from billing.overage.models import OverageEvent
+from billing.overage.services import overage_events_send
+from billing.plan_changes.services import plan_change
+from billing.plans import PRO, Interval
 from billing.services import entitlement_refresh
 from billing.stripe.catalog import plans_sync
 from shipments.models import Shipment
@@ -321,3 +324,22 @@ def test_staff_see_overage_quantity_and_revenue_per_period(public_client, tenant
     metrics = public_client.get("/admin/metrics/").content.decode()
     monthly = metrics.split('id="metrics-overage"')[1].split("</table>")[0]
     assert "<td>3</td><td>$0.12</td>" in monthly
+
+
+def test_moving_to_yearly_moves_the_metered_item_along_and_bills_the_usage_so_far(
+    admin_client_a, tenant_a, pro_in_stripe
+):
+    assert patch(admin_client_a, {"overage": {"enabled": True, "cap": 10}}).status_code == 200
+    fill(tenant_a, PRO_LIMIT)
+    make_shipment(tenant_a)
+    make_shipment(tenant_a)
+    assert overage_events_send(batch_size=10) == 2
+    plan_change(tenant=tenant_a, plan=PRO, interval=Interval.YEAR)
+    subscription = stripe.Subscription.retrieve(pro_in_stripe.stripe_subscription_id)
+    assert [item.price.lookup_key for item in subscription["items"].data] == [
+        "pro_yearly",
+        "overage_yearly_usd",
+    ]
+    invoice = stripe.Invoice.retrieve(subscription.latest_invoice)
+    usage = [line for line in invoice.lines.data if line.description.startswith("2 ")]
+    assert [(line.quantity, line.amount) for line in usage] == [(2, 8)]
