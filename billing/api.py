@@ -14,9 +14,12 @@ from rest_framework.views import APIView
 from billing import services
 from billing.currencies.selectors import tenant_currency_get
 from billing.invoices.selectors import invoice_summary, invoices_list
+from billing.overage.api import BillingChangeSerializer, OverageSerializer, overage_data
+from billing.overage.selectors import overage_get
+from billing.overage.services import overage_choose
 from billing.plan_changes.selectors import scheduled_change_get
 from billing.plans import CURRENCY_CHOICES, PAID_PLANS, PLANS, Currency, Interval, plan_by_code
-from billing.selectors import billing_state_get
+from billing.selectors import billing_state_get, entitlement_get
 from loginexus.accounts.permissions import IsTenantAdmin
 from loginexus.api import ERROR_RESPONSES
 from loginexus.apikeys.permissions import HasApiKeyScope, IsApiKey, read_scopes
@@ -59,10 +62,14 @@ class BillingStateSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("The plan the subscription changes to at its period's end, if any."),
     )
+    overage = OverageSerializer(
+        help_text=_("Shipments past the plan's limit, billed each (Pro); off by default.")
+    )
 
 
 def billing_state_data(tenant) -> dict:
-    state = billing_state_get(tenant=tenant, now=timezone.now())
+    now = timezone.now()
+    state = billing_state_get(tenant=tenant, now=now)
     entitlement = state.entitlement
     scheduled = scheduled_change_get(tenant=tenant)
     return BillingStateSerializer(
@@ -82,6 +89,7 @@ def billing_state_data(tenant) -> dict:
             },
             "scheduled_change": scheduled
             and {"plan": scheduled.plan.code, "interval": scheduled.interval, "at": scheduled.at},
+            "overage": overage_data(overage_get(tenant=tenant, now=now, entitlement=entitlement)),
         }
     ).data
 
@@ -113,8 +121,24 @@ class BillingReadApi(AdminBillingApi):
 
 
 class BillingStateApi(BillingReadApi):
+    def get_permissions(self):
+        if self.request.method == "PATCH":  # a write: admins only, as every billing write
+            return [permission() for permission in AdminBillingApi.permission_classes]
+        return super().get_permissions()
+
     @extend_schema(responses={200: BillingStateSerializer, **ERRORS})
     def get(self, request):
+        return Response(billing_state_data(self.tenant))
+
+    @extend_schema(
+        request=BillingChangeSerializer, responses={200: BillingStateSerializer, **ERRORS}
+    )
+    def patch(self, request):
+        stored = entitlement_get(tenant=self.tenant)
+        change = BillingChangeSerializer(data=request.data, stored_cap=stored.overage_cap)
+        change.is_valid(raise_exception=True)
+        choice = change.validated_data["overage"]
+        overage_choose(tenant=self.tenant, enabled=choice["enabled"], cap=choice.get("cap"))
         return Response(billing_state_data(self.tenant))
 
 

@@ -6,6 +6,10 @@ row only if counted. Concurrent creators at the boundary cannot pass the limit, 
 gives its count back, and the check costs no round trip of its own. Seats (active users) are
 counted under the tenant's row lock. Unlimited plans still count. Every creation path goes through
 here: a new row's `save()` (the manager's `create()` included) and the managers' `bulk_create()`.
+
+A Pro tenant with overage on may pass its shipment limit by its cap: the same statement counts up
+to the limit plus the cap, and writes each extra shipment's outbox row (billing/overage) beside the
+shipment, so a rolled-back create neither counts nor reports anything.
 """
 
 import hashlib
@@ -27,6 +31,8 @@ from django_tenants.utils import get_public_schema_name
 
 from billing.exceptions import BillingStateChanging, PlanLimitExceeded
 from billing.models import Entitlement, UsageCounter, UsageWarning
+from billing.overage.models import OverageEvent
+from billing.overage.rules import overage_cap_in_force
 from billing.plans import Plan, Resource
 from billing.selectors import current_tenant, entitlement_get, seats_used, usage_period
 from loginexus.i18n.formatting import number
@@ -102,6 +108,12 @@ _COUNT = """
 """
 _CREATED = ", created AS ({head} SELECT {values} FROM counted {returning})"
 _CREATED_RETURNED = ", created.* FROM (SELECT 1) AS one LEFT JOIN created ON TRUE"
+# With overage: the created row, when counted past the limit, is an extra one to report.
+_REPORTED = """, reported AS (
+        INSERT INTO {outbox} (tenant_id, shipment_id, period_start, created_at)
+        SELECT %s, {object_id}, %s, %s FROM counted, created WHERE counted.used > %s
+    )"""
+_OUTBOX = f"public.{OverageEvent._meta.db_table}"
 # The same for the common case, a little cheaper: the period's counter exists, the entitlement is
 # as read, and the limit is not reached. No row back means one of them is not so (`_COUNT` tells).
 _COUNT_COMMON = """
@@ -124,12 +136,21 @@ class _Terms:
     limit: int | None
     start: datetime
     end: datetime
+    overage_cap: int = 0  # extra objects allowed past the limit this period
 
     @classmethod
     def of(cls, entitlement: Entitlement, resource: Resource, now: datetime) -> "_Terms":
         plan = entitlement.effective_plan(now)
         start, end = usage_period(entitlement=entitlement, now=now)
-        return cls(entitlement, plan, plan.limit(resource), start, end)
+        limit = plan.limit(resource)
+        cap = overage_cap_in_force(entitlement=entitlement, resource=resource, now=now)
+        return cls(entitlement, plan, limit, start, end, cap if limit is not None else 0)
+
+    def ceiling(self, *, overage: bool) -> int | None:
+        """The most the period may count: the limit, plus the cap where overage is recorded."""
+        if self.limit is None or not overage:
+            return self.limit
+        return self.limit + self.overage_cap
 
 
 def _count(
@@ -139,58 +160,80 @@ def _count(
     count: int,
     now: datetime,
     insert: tuple[tuple[str, str, str], list] | None = None,
+    overage: bool = False,
+    reported_id: tuple[str, list] | None = None,
 ) -> tuple[_Terms, int, tuple]:
     """Count `count` objects of a periodic resource, and run `insert` (Django's INSERT statement
     in parts, and its parameters) in the same statement. Returns the terms, the new usage and the
     inserted row's returned values; raises PlanLimitExceeded (nothing counted or inserted) past
-    the limit, having read the entitlement again if this process's copy was out of date."""
+    the limit, having read the entitlement again if this process's copy was out of date.
+
+    With `overage` the caller records extra objects, so the count may pass the limit by the
+    tenant's overage cap; with `reported_id` too (the inserted row's id as SQL, and its
+    parameters) the statement writes the extra row's outbox row itself."""
     created, created_params = "", []
     if insert is not None:
         (head, values, returning), created_params = insert
         created = _CREATED.format(head=head, values=values, returning=returning)
+    reread = False
     for _ in range(3):
         terms = _Terms.of(entitlements.get(tenant), resource, now)
-        if terms.limit is not None and count > terms.limit:
+        ceiling = terms.ceiling(overage=overage)
+        if ceiling is not None and count > ceiling:
+            if not reread:  # refused by this process's copy alone: read it again first
+                entitlements.forget(tenant.pk)
+                reread = True
+                continue
             raise _refusal(tenant=tenant, terms=terms, resource=resource)
+        reported, reported_params = "", []
+        if reported_id is not None and ceiling != terms.limit:
+            object_id, object_params = reported_id
+            reported = _REPORTED.format(outbox=_OUTBOX, object_id=object_id)
+            reported_params = [tenant.pk, *object_params, terms.start, now, terms.limit]
         entitled, entitled_params = _entitled(tenant, terms.entitlement)
         key = [tenant.pk, str(resource), terms.start]
         with connection.cursor() as cursor:
             if insert is not None:
                 within_limit, limit_params = "", []
-                if terms.limit is not None:
-                    within_limit, limit_params = "AND counter.used + %s <= %s", [count, terms.limit]
+                if ceiling is not None:
+                    within_limit, limit_params = "AND counter.used + %s <= %s", [count, ceiling]
                 statement = _COUNT_COMMON.format(
-                    counter=_COUNTER, within_limit=within_limit, entitled=entitled, created=created
-                )
-                params = [count, *key, *limit_params, *entitled_params, *created_params]
+                    counter=_COUNTER, within_limit=within_limit, entitled=entitled,
+                    created=created + reported,
+                )  # fmt: skip
+                params = [
+                    count, *key, *limit_params, *entitled_params, *created_params, *reported_params
+                ]  # fmt: skip
                 if (found := _execute_prepared(cursor, statement, params)) is not None:
                     used, *row = found
-                    return _counted(tenant, resource, terms, used, row)
+                    return _counted(tenant, resource, terms, used, count, row)
             within_limit, limit_params = "", []
-            if terms.limit is not None:
-                within_limit, limit_params = (
-                    "WHERE counter.used + EXCLUDED.used <= %s",
-                    [terms.limit],
-                )
+            if ceiling is not None:
+                within_limit, limit_params = "WHERE counter.used + EXCLUDED.used <= %s", [ceiling]
             statement = _COUNT.format(
-                entitled=entitled, counter=_COUNTER, within_limit=within_limit, created=created,
+                entitled=entitled, counter=_COUNTER, within_limit=within_limit,
+                created=created + reported,
                 returned=_CREATED_RETURNED if insert is not None else "",
             )  # fmt: skip
-            params = [*entitled_params, *key, terms.end, count, *limit_params, *created_params]
+            params = [
+                *entitled_params, *key, terms.end, count, *limit_params, *created_params,
+                *reported_params,
+            ]  # fmt: skip
             still_entitled, used, *row = _execute_prepared(cursor, statement, params)
         if not still_entitled:
             entitlements.forget(tenant.pk)  # changed since this process read it
             continue
         if used is None:
             raise _refusal(tenant=tenant, terms=terms, resource=resource)
-        return _counted(tenant, resource, terms, used, row)
+        return _counted(tenant, resource, terms, used, count, row)
     raise BillingStateChanging("The plan of this workspace is changing; try again in a moment.")
 
 
 def _counted(
-    tenant: Tenant, resource: Resource, terms: "_Terms", used: int, row: list
+    tenant: Tenant, resource: Resource, terms: "_Terms", used: int, count: int, row: list
 ) -> tuple["_Terms", int, tuple]:
-    if terms.limit:
+    # Past the limit (overage) the warnings were given by the create that reached it.
+    if terms.limit and used - count < terms.limit:
         _warn_once(
             tenant=tenant, resource=resource, start=terms.start, used=used, limit=terms.limit
         )
@@ -321,9 +364,26 @@ class PlanLimitedManager(models.Manager):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         with transaction.atomic():
-            if _counts_here():
-                plan_limit_reserve(resource=self.model.limited_resource, count=len(objs))
-            return super().bulk_create(objs, *args, **kwargs)
+            if not _counts_here() or not objs:
+                return super().bulk_create(objs, *args, **kwargs)
+            resource = self.model.limited_resource
+            if resource == Resource.USERS:
+                plan_limit_reserve(resource=resource, count=len(objs))
+                return super().bulk_create(objs, *args, **kwargs)
+            tenant, now = current_tenant(), timezone.now()
+            terms, used, _ = _count(
+                tenant=tenant, resource=resource, count=len(objs), now=now, overage=True
+            )
+            created = super().bulk_create(objs, *args, **kwargs)
+            extra = min(len(objs), used - terms.limit) if terms.limit is not None else 0
+            if extra > 0:
+                OverageEvent.objects.bulk_create(
+                    OverageEvent(
+                        tenant=tenant, shipment_id=obj.pk, period_start=terms.start, created_at=now
+                    )
+                    for obj in created[-extra:]
+                )
+            return created
 
 
 class PlanLimitedModel(models.Model):
@@ -367,12 +427,19 @@ class PlanLimitedModel(models.Model):
         compiler = query.get_compiler(using=using)
         compiler.returning_fields = returning_fields
         [(sql, params)] = compiler.as_sql()
+        pk = self._meta.pk
+        if pk in returning_fields:
+            reported_id = (f"created.{connection.ops.quote_name(pk.column)}", [])
+        else:
+            reported_id = ("%s", [self.pk])
         _, _, row = _count(
             tenant=current_tenant(),
             resource=self.limited_resource,
             count=1,
             now=timezone.now(),
             insert=(_insert_parts(sql), list(params)),
+            overage=True,
+            reported_id=reported_id,
         )
         if not returning_fields:
             return []

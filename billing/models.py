@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from djstripe.models import WebhookEventTrigger
 
 from billing.notices.models import BillingNotice  # noqa: F401 (a model of this app)
+from billing.overage.models import OverageEvent  # noqa: F401 (a model of this app)
+from billing.overage.rules import CAP_MAX, CAP_MIN
 from billing.plans import (
     FREE,
     PAID_PLANS,
@@ -101,15 +103,30 @@ class Entitlement(models.Model):
     trial_used_at = models.DateTimeField(
         null=True, blank=True, help_text="When the tenant started its one trial (kept after it)."
     )
+    overage_enabled = models.BooleanField(
+        default=False, help_text="The tenant's choice: shipments past the limit are billed."
+    )
+    overage_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text="At most this many extra shipments a period."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(overage_cap__isnull=True)
+                | models.Q(overage_cap__gte=CAP_MIN, overage_cap__lte=CAP_MAX),
+                name="billing_entitlement_overage_cap_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(overage_enabled=False) | models.Q(overage_cap__isnull=False),
+                name="billing_entitlement_overage_has_a_cap",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(comp_plan="", comp_until__isnull=True)
                 | (~models.Q(comp_plan="") & models.Q(comp_until__isnull=False)),
                 name="billing_entitlement_comp_plan_has_an_end",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from billing.exceptions import StripeUnavailable
+from billing.overage.tasks import overage_events_send_task  # noqa: F401 (the worker finds it here)
 from billing.plans import Resource
 from billing.selectors import entitlements_to_reconcile
 from billing.services import entitlement_reconcile, usage_warning_send

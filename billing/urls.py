@@ -3,6 +3,7 @@
 from django.urls import path
 
 from billing import api, views
+from billing.overage import views as overage_views
 from billing.plan_changes import api as plan_changes_api
 from billing.trials import api as trials_api
 from billing.trials import views as trials_views
@@ -20,6 +21,7 @@ urlpatterns = [
     path("success/", views.success, name="success"),
     path("canceled/", views.canceled, name="canceled"),
     path("trial/", trials_views.trial, name="trial"),
+    path("overage/", overage_views.overage, name="overage"),
 ]
 
 api_urlpatterns = [

@@ -20,6 +20,7 @@ from billing import services
 from billing.currencies.selectors import pricing_currency_get
 from billing.invoices.selectors import invoice_summaries, invoices_list
 from billing.models import LIVE_STATUSES, SubscriptionStatus
+from billing.overage.selectors import overage_get
 from billing.plan_changes import services as plan_changes
 from billing.plan_changes.selectors import plan_change_preview_get, scheduled_change_get
 from billing.plans import FREE, PAID_PLANS, PLANS, Currency, Interval, plan_by_code
@@ -119,7 +120,8 @@ def public_pricing(request):
 @require_GET
 def billing_overview(request):
     tenant = connection.tenant
-    state = billing_state_get(tenant=tenant, now=timezone.now())
+    now = timezone.now()
+    state = billing_state_get(tenant=tenant, now=now)
     invoices = list(invoices_list(tenant=tenant)[:12])
     return render(
         request,
@@ -133,6 +135,7 @@ def billing_overview(request):
             "has_live_subscription": state.entitlement.status in LIVE_STATUSES,
             "incomplete": state.entitlement.status == SubscriptionStatus.INCOMPLETE,
             "scheduled_change": scheduled_change_get(tenant=tenant),
+            "overage": overage_get(tenant=tenant, now=now, entitlement=state.entitlement),
         },
     )
 

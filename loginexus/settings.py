@@ -412,8 +412,16 @@ WEBHOOKS_REQUEUE_OVERDUE_SECONDS = env.float("WEBHOOKS_REQUEUE_OVERDUE_SECONDS",
 WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=5)
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=not PRODUCTION)
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=PRODUCTION)
+# Overage: extra shipments are reported to Stripe's meter this often, this many a batch.
+BILLING_OVERAGE_SEND_SECONDS = env.float("BILLING_OVERAGE_SEND_SECONDS", default=60.0)
+BILLING_OVERAGE_BATCH_SIZE = env.int("BILLING_OVERAGE_BATCH_SIZE", default=200)
 # Periodic work (Celery beat).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "billing-overage-send": {
+        "task": "billing.overage.tasks.overage_events_send_task",
+        "schedule": BILLING_OVERAGE_SEND_SECONDS,
+        "options": {"expires": BILLING_OVERAGE_SEND_SECONDS},
+    },
     "billing-overdue-reconcile": {
         "task": "billing.tasks.entitlements_overdue_reconcile_task",
         "schedule": crontab(minute=7),

@@ -9,6 +9,7 @@ from djstripe.models import Price, SubscriptionSchedule
 
 from billing.exceptions import NoSubscription, PlanNotAvailable
 from billing.models import LIVE_STATUSES
+from billing.overage.selectors import overage_item_changes
 from billing.plan_changes.rules import ChangeKind, change_kind
 from billing.plans import FREE, Interval, Plan, plan_and_interval_for_lookup_key
 from billing.selectors import price_get, subscription_facts_get
@@ -118,7 +119,10 @@ def plan_change_preview_get(*, tenant: Tenant, plan: Plan, interval: Interval) -
     invoice = boundary.invoice_preview(
         customer_id=facts.customer_id,
         subscription_id=facts.id,
-        items=[{"id": facts.item_id, "price": price.id}],
+        items=[
+            {"id": facts.item_id, "price": price.id},
+            *overage_item_changes(facts=facts, plan=plan, interval=interval),
+        ],
         proration_behavior="always_invoice",
     )
     lines = list(invoice.lines.data)

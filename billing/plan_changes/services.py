@@ -10,9 +10,11 @@ from django.utils.translation import gettext
 from djstripe.models import Price, SubscriptionSchedule
 
 from billing.models import Entitlement
+from billing.overage.selectors import overage_item_changes, overage_price_for
+from billing.overage.services import overage_choose
 from billing.plan_changes.rules import ChangeKind, change_kind
 from billing.plan_changes.selectors import LIVE_SCHEDULE_STATUSES, live_facts_get, plan_price_get
-from billing.plans import Interval, Plan
+from billing.plans import Interval, Plan, plan_and_interval_for_lookup_key
 from billing.services import (
     _audited,
     _sync_and_refresh,
@@ -65,13 +67,16 @@ def _upgrade(
         # An upgrade resumes a subscription set to end (Stripe refuses the flag under a schedule,
         # which never has it set).
         changes["cancel_at_period_end"] = False
+    overage_changes = overage_item_changes(facts=facts, plan=plan, interval=interval)
     updated = boundary.subscription_modify(
         subscription_id=facts.id,
-        items=[{"id": facts.item_id, "price": price.id}],
+        items=[{"id": facts.item_id, "price": price.id}, *overage_changes],
         proration_behavior="always_invoice",
         payment_behavior="error_if_incomplete",
         **changes,
     )
+    if any(change.get("deleted") for change in overage_changes):
+        overage_choose(tenant=tenant, enabled=False)  # nothing left to bill it on
     # Only once the upgrade is paid: a declined card leaves a scheduled downgrade in place.
     if _schedule_release(facts):
         updated = boundary.subscription_retrieve(subscription_id=facts.id)
@@ -82,10 +87,14 @@ def _upgrade(
 def _proration_date_check(facts: SubscriptionFacts, price: Price, proration_date: int) -> None:
     """A previewed moment no later than Stripe's now (a later one would charge less than the
     time left) and no older than an hour (the page showing it is stale)."""
+    plan, interval = _plan_of(price)
     now = boundary.invoice_preview(
         customer_id=facts.customer_id,
         subscription_id=facts.id,
-        items=[{"id": facts.item_id, "price": price.id}],
+        items=[
+            {"id": facts.item_id, "price": price.id},
+            *overage_item_changes(facts=facts, plan=plan, interval=interval),
+        ],
         proration_behavior="always_invoice",
     )
     stripe_now = ((now.get("parent") or {}).get("subscription_details") or {}).get(
@@ -103,6 +112,22 @@ def _proration_date_check(facts: SubscriptionFacts, price: Price, proration_date
         )
 
 
+def _plan_of(price: Price) -> tuple[Plan, Interval]:
+    known = plan_and_interval_for_lookup_key(price.lookup_key or "")
+    if known is None:
+        raise ValueError(f"Not a plan's price: {price.id}")
+    return known
+
+
+def _overage_phase_items(facts: SubscriptionFacts, plan: Plan, interval: Interval) -> list[dict]:
+    """The metered item in the phase after a downgrade: kept (at the new interval's price) on a
+    plan with overage."""
+    if not facts.overage_price_id:
+        return []
+    overage = overage_price_for(plan=plan, interval=interval, currency=facts.currency)
+    return [{"price": overage.id}] if overage else []
+
+
 def _downgrade(
     tenant: Tenant, facts: SubscriptionFacts, plan: Plan, interval: Interval, price: Price
 ) -> Entitlement:
@@ -116,12 +141,18 @@ def _downgrade(
         end_behavior="release",
         phases=[
             {
-                "items": [{"price": facts.price_id, "quantity": 1}],
+                "items": [
+                    {"price": facts.price_id, "quantity": 1},
+                    *([{"price": facts.overage_price_id}] if facts.overage_price_id else []),
+                ],
                 "start_date": schedule.current_phase.start_date,
                 "end_date": int(facts.period_end.timestamp()),
             },
             {
-                "items": [{"price": price.id, "quantity": 1}],
+                "items": [
+                    {"price": price.id, "quantity": 1},
+                    *_overage_phase_items(facts, plan, interval),
+                ],
                 "duration": {"interval": interval.value, "interval_count": 1},
             },
         ],

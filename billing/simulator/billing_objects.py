@@ -5,21 +5,27 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .errors import InvalidRequest
 from .ids import new_id
 from .objects import plan_from_price
+
+
+def is_metered(price_obj: dict[str, Any]) -> bool:
+    return (price_obj.get("recurring") or {}).get("usage_type") == "metered"
 
 
 def subscription_item(
     *,
     subscription_id: str,
     price_obj: dict[str, Any],
-    quantity: int,
+    quantity: int | None,
     created: int,
     period_start: int,
     period_end: int,
     metadata: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    return {
+    """A metered price's item has no quantity: its usage is billed at the period's end."""
+    item = {
         "id": new_id("si"),
         "object": "subscription_item",
         "billed_until": None,
@@ -35,6 +41,29 @@ def subscription_item(
         "subscription": subscription_id,
         "tax_rates": [],
     }
+    if is_metered(price_obj):
+        del item["quantity"]
+    return item
+
+
+def item_quantity(
+    price_obj: dict[str, Any], change: dict[str, Any], param: str, as_int
+) -> int | None:
+    """The quantity an item's parameters ask for: 1 by default; none (refused if given) for a
+    metered price, as Stripe refuses it."""
+    if is_metered(price_obj):
+        if "quantity" in change:
+            raise_quantity_refused(param)
+        return None
+    return as_int(change.get("quantity", 1), param)
+
+
+def raise_quantity_refused(param: str) -> None:
+    raise InvalidRequest(
+        "Quantity should not be specified where usage_type is `metered`. Remove quantity from "
+        f"`{param.rsplit('[quantity]', 1)[0]}`.",
+        param=param,
+    )
 
 
 def subscription(

@@ -40,6 +40,10 @@ def new_id(prefix: str) -> str:
         return "ch_3" + random_token(23)
     if prefix == "acct":
         return "acct_1" + random_token(15)
+    if prefix == "mtr":
+        return "mtr_test_61" + random_token(24)
+    if prefix == "mtrusg":
+        return "mtrusg_test_61" + random_token(24)
     if prefix == "feat":
         return "feat_test_" + random_token(32)
     if prefix in _LONG_PREFIXES:

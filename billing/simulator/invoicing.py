@@ -9,6 +9,7 @@ from . import billing_objects, objects
 from .currencies import price_in
 from .discounts import apply_to_invoice, in_effect
 from .ids import new_id
+from .meter_resources import meter_usage
 from .store import State
 from .taxes import invoice_tax_apply
 
@@ -43,6 +44,8 @@ class Invoicing:
         price = price_in(self.state, item["price"], sub["currency"], param="items")
         product = self.state.find("product", price["product"])
         name = product["name"] if product else price["product"]
+        if billing_objects.is_metered(price):
+            return self.usage_line(sub, item, price, name, start, end)
         amount = price["unit_amount"] * item["quantity"]
         recurring = price["recurring"] or {}
         return billing_objects.invoice_line(
@@ -54,6 +57,35 @@ class Invoicing:
             period_start=start,
             period_end=end,
             quantity=item["quantity"],
+            price_obj=price,
+            subscription_id=sub["id"],
+            subscription_item_id=item["id"],
+            proration=False,
+        )
+
+    def usage_line(
+        self,
+        sub: dict[str, Any],
+        item: dict[str, Any],
+        price: dict[str, Any],
+        name: str,
+        start: int,
+        end: int,
+    ) -> dict[str, Any]:
+        """A metered item's line: the meter's aggregate of the customer's usage from `start` to
+        `end` (the period that ended, billed in arrears) times the unit amount."""
+        meter = self.state.get("billing.meter", price["recurring"]["meter"])
+        usage = meter_usage(self.state, meter, sub["customer"], start, end)
+        quantity = int(usage)
+        return billing_objects.invoice_line(
+            amount=round(price["unit_amount"] * usage),
+            currency=price["currency"],
+            description=f"{quantity} {TIMES} {name} (at "
+            f"{objects.money(price['unit_amount'], price['currency'])} / "
+            f"{price['recurring']['interval']})",
+            period_start=start,
+            period_end=end,
+            quantity=quantity,
             price_obj=price,
             subscription_id=sub["id"],
             subscription_item_id=item["id"],

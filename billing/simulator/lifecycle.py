@@ -216,10 +216,11 @@ class Billing(Invoicing, Renewals, Schedules, Updates):
         for index, item in enumerate(item_params):
             if not isinstance(item, dict) or not item.get("price"):
                 raise MissingParam(f"items[{index}][price]")
+            price = self.recurring_price(item["price"], f"items[{index}][price]")
             prices.append(
                 (
-                    self.recurring_price(item["price"], f"items[{index}][price]"),
-                    as_int(item.get("quantity", 1), f"items[{index}][quantity]"),
+                    price,
+                    billing_objects.item_quantity(price, item, f"items[{index}][quantity]", as_int),
                 )
             )
         intervals = {
@@ -241,7 +242,7 @@ class Billing(Invoicing, Renewals, Schedules, Updates):
             tax_location_check(customer)
         pm = self.charging_method({"default_payment_method": default_payment_method}, customer)
         due = sum(
-            price["unit_amount"] * quantity
+            price["unit_amount"] * (quantity or 0)
             for price, (_, quantity) in zip(charged, prices, strict=True)
         )
         if (
@@ -492,8 +493,18 @@ class Billing(Invoicing, Renewals, Schedules, Updates):
         # A repeating discount ends with its last month: Stripe takes it off the subscription.
         sub["discounts"] = [d["id"] for d in in_effect(self.state, sub["discounts"], at=at)]
         first = sub["items"]["data"][0]
+        ended = {item["id"]: item for item in before["items"]["data"]}
         lines = list(sub["_pending_items"]) + [
-            self.item_line(sub, item, item["current_period_start"], item["current_period_end"])
+            # A metered item bills the usage of the period that ended, the others the new one.
+            self.item_line(
+                sub,
+                item,
+                *(
+                    (ended[item["id"]]["current_period_start"], item["current_period_start"])
+                    if billing_objects.is_metered(item["price"])
+                    else (item["current_period_start"], item["current_period_end"])
+                ),
+            )
             for item in sub["items"]["data"]
         ]
         sub["_pending_items"] = []

@@ -238,7 +238,7 @@ def plan_from_price(price_obj: dict[str, Any]) -> dict[str, Any]:
         "interval_count": recurring.get("interval_count"),
         "livemode": False,
         "metadata": dict(price_obj["metadata"]),
-        "meter": None,
+        "meter": recurring.get("meter"),
         "nickname": price_obj["nickname"],
         "product": price_obj["product"],
         "tiers_mode": None,

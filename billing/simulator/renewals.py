@@ -7,6 +7,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from . import billing_objects
 from .clock import add_interval
 from .ids import new_id
 from .invoicing import Outcome, UpdatePlan
@@ -154,6 +155,9 @@ class Renewals:
             for item in plan.items:
                 recurring = item["price"]["recurring"]
                 begins = item["current_period_end"]
+                if billing_objects.is_metered(item["price"]):  # this period's usage so far
+                    lines.append(self.item_line(sub, item, item["current_period_start"], begins))
+                    continue
                 lines.append(
                     self.item_line(
                         sub,

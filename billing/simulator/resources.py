@@ -161,14 +161,28 @@ def _price_from_params(api: Api, params: Params, at: int) -> dict[str, Any]:
             raise InvalidParameter(
                 f"Invalid recurring[interval]: {interval}", param="recurring[interval]"
             )
+        usage_type = params["recurring"].get("usage_type", "licensed")
+        meter = params["recurring"].get("meter") or None
+        if usage_type == "metered" and meter is None:
+            raise InvalidRequest(
+                "A meter is required for a price with `recurring[usage_type]=metered`.",
+                param="recurring[meter]",
+            )
+        if usage_type != "metered" and meter is not None:
+            raise InvalidRequest(
+                "A meter can only be set on a price with `recurring[usage_type]=metered`.",
+                param="recurring[meter]",
+            )
+        if meter is not None:
+            api.state.get("billing.meter", meter, param="recurring[meter]")
         recurring = {
             "interval": interval,
             "interval_count": as_int(
                 params["recurring"].get("interval_count", 1), "recurring[interval_count]"
             ),
-            "meter": None,
+            "meter": meter,
             "trial_period_days": None,
-            "usage_type": params["recurring"].get("usage_type", "licensed"),
+            "usage_type": usage_type,
         }
     lookup_key = params.get("lookup_key") or None
     if lookup_key:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import objects
+from . import billing_objects, objects
 from .clock import add_interval
 from .errors import InvalidParameter, InvalidRequest, MissingParam
 from .events import previous_attributes
@@ -67,7 +67,7 @@ def _phase(*, currency: str, items: list[dict[str, Any]], start: int, end: int, 
     }
 
 
-def _phase_item(price_id: str, quantity: int, metadata: dict[str, str]) -> dict[str, Any]:
+def _phase_item(price_id: str, quantity: int | None, metadata: dict[str, str]) -> dict[str, Any]:
     return {
         "billing_thresholds": None,
         "discounts": [],
@@ -101,7 +101,7 @@ class Schedules:
         phase = _phase(
             currency=sub["currency"],
             items=[
-                _phase_item(item["price"]["id"], item["quantity"], dict(item["metadata"]))
+                _phase_item(item["price"]["id"], item.get("quantity"), dict(item["metadata"]))
                 for item in sub["items"]["data"]
             ],
             start=first["current_period_start"],
@@ -228,7 +228,7 @@ class Schedules:
             if not isinstance(item, dict) or not item.get("price"):
                 raise MissingParam(f"{where}[price]")
             price = self.recurring_price(item["price"], f"{where}[price]")
-            quantity = as_int(item.get("quantity", 1), f"{where}[quantity]")
+            quantity = billing_objects.item_quantity(price, item, f"{where}[quantity]", as_int)
             found.append(
                 _phase_item(price["id"], quantity, merge_metadata({}, item.get("metadata")))
             )
@@ -361,7 +361,10 @@ class Schedules:
                 items.append(item)
             item["price"] = copy.deepcopy(price)
             item["plan"] = objects.plan_from_price(price)
-            item["quantity"] = wanted["quantity"]
+            if wanted["quantity"] is None:
+                item.pop("quantity", None)
+            else:
+                item["quantity"] = wanted["quantity"]
         del items[len(phase["items"]) :]
         sub["items"]["total_count"] = len(items)
         self.emit(

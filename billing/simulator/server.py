@@ -20,6 +20,7 @@ from . import (  # noqa: F401  (registers the routes)
     costs,
     customer_resources,
     invoice_resources,
+    meter_resources,
     objects,
     promotion_resources,
     resources,

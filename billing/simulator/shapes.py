@@ -62,6 +62,11 @@ def missing_fields(obj: dict[str, Any]) -> list[str]:
         kind, frozenset()
     )
     exempt |= {ONLY_WHEN_DELETED}
+    if (
+        kind == "subscription_item"
+        and ((obj.get("price") or {}).get("recurring") or {}).get("usage_type") == "metered"
+    ):
+        exempt |= {"quantity"}  # a metered item bills usage, it has no quantity
     if kind == "payment_method":
         # A payment method carries the details of its own type only (``card``, …).
         exempt |= set(_type_values(cls)) - {obj.get("type")}

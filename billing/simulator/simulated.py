@@ -238,6 +238,8 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
         "product_data",
         "recurring.interval",
         "recurring.interval_count",
+        "recurring.meter",
+        "recurring.usage_type",
         "tax_behavior",
         "transfer_lookup_key",
         "unit_amount",
@@ -330,6 +332,27 @@ SIMULATED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/test_helpers/test_clocks"): PAGES,
     ("DELETE", "/v1/test_helpers/test_clocks/{test_clock}"): (),
     ("POST", "/v1/test_helpers/test_clocks/{test_clock}/advance"): ("frozen_time",),
+    # Usage-based billing
+    ("POST", "/v1/billing/meters"): (
+        "customer_mapping.event_payload_key",
+        "customer_mapping.type",
+        "default_aggregation.formula",
+        "display_name",
+        "event_name",
+        "value_settings.event_payload_key",
+    ),
+    ("GET", "/v1/billing/meters/{id}"): (),
+    ("GET", "/v1/billing/meters"): (*PAGES, "status"),
+    ("POST", "/v1/billing/meters/{id}/deactivate"): (),
+    ("POST", "/v1/billing/meters/{id}/reactivate"): (),
+    ("POST", "/v1/billing/meter_events"): ("event_name", "identifier", "payload", "timestamp"),
+    ("GET", "/v1/billing/meters/{id}/event_summaries"): (
+        *PAGES,
+        "customer",
+        "end_time",
+        "start_time",
+        "value_grouping_window",
+    ),
 }
 
 

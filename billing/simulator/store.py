@@ -39,6 +39,8 @@ KINDS = (
     "coupon",
     "promotion_code",
     "discount",
+    "billing.meter",
+    "billing.meter_event",
 )
 
 # How an id's prefix names its kind, so ``expand[]`` can resolve any id it meets.
@@ -63,6 +65,7 @@ PREFIX_KINDS = {
     "txi": "tax_id",
     "promo": "promotion_code",
     "di": "discount",
+    "mtr": "billing.meter",
 }
 
 HUMAN_NAMES = {
@@ -85,6 +88,7 @@ HUMAN_NAMES = {
     "tax_id": "tax ID",
     "coupon": "coupon",
     "promotion_code": "promotion code",
+    "billing.meter": "billing meter",
 }
 
 

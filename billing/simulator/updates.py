@@ -55,13 +55,15 @@ class Updates:
                     updated["price"] = copy.deepcopy(price)
                     updated["plan"] = objects.plan_from_price(price)
                 if "quantity" in change:
+                    if billing_objects.is_metered(updated["price"]):
+                        billing_objects.raise_quantity_refused(f"items[{index}][quantity]")
                     updated["quantity"] = as_int(change["quantity"], f"items[{index}][quantity]")
                 if "metadata" in change:
                     updated["metadata"] = merge_metadata(updated["metadata"], change["metadata"])
                 new_items[position] = updated
-                if (updated["price"]["id"], updated["quantity"]) != (
+                if (updated["price"]["id"], updated.get("quantity")) != (
                     old["price"]["id"],
-                    old["quantity"],
+                    old.get("quantity"),
                 ):
                     changed.append((old, updated))
             else:
@@ -72,7 +74,9 @@ class Updates:
                 added = billing_objects.subscription_item(
                     subscription_id=sub["id"],
                     price_obj=price,
-                    quantity=as_int(change.get("quantity", 1), f"items[{index}][quantity]"),
+                    quantity=billing_objects.item_quantity(
+                        price, change, f"items[{index}][quantity]", as_int
+                    ),
                     created=at,
                     period_start=first["current_period_start"],
                     period_end=first["current_period_end"],
@@ -123,13 +127,23 @@ class Updates:
                         credit=True,
                     )
                     for item in sub["items"]["data"]
+                    if not billing_objects.is_metered(item["price"])
                 ]
+            # The cycle that ends now bills its metered usage so far.
+            plan.proration_lines += [
+                self.item_line(sub, item, start, at)
+                for item in sub["items"]["data"]
+                if billing_objects.is_metered(item["price"])
+            ]
             for item in new_items:
                 item["current_period_start"] = plan.period_start
                 item["current_period_end"] = plan.period_end
             return plan
         if prorate:
             for old, new in changed:
+                # Usage is billed in arrears at the period's end: nothing to prorate.
+                old = None if old is not None and billing_objects.is_metered(old["price"]) else old
+                new = None if new is not None and billing_objects.is_metered(new["price"]) else new
                 if old is not None:
                     plan.proration_lines.append(
                         self.proration_line(

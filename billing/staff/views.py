@@ -7,10 +7,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from billing.overage.selectors import overage_months
 from billing.plans import CURRENCY, Currency
 from billing.staff.charts import Series, bar_chart, column_chart
 from billing.staff.metrics import fx_to_usd, platform_metrics
 from loginexus.i18n.formatting import number
+from loginexus.replica import staff_reads
 
 
 def _fx_note() -> str:
@@ -33,6 +35,7 @@ def _platform_metrics(request: HttpRequest) -> HttpResponse:
         "currency": CURRENCY,
         "metrics": metrics,
         "fx_note": _fx_note(),
+        "overage_months": overage_months(using=staff_reads()),
         "movements_chart": column_chart(
             title=gettext("New and churned tenants per month"),
             categories=months,

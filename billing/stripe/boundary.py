@@ -349,6 +349,58 @@ def price_create(**fields: Any):
         return stripe.Price.create(**fields, **_key())
 
 
+# -- Billing meters and usage (billing/overage/)
+
+
+def meters_list() -> list:
+    with stripe_errors():
+        return list(stripe.billing.Meter.list(limit=100, **_key()).auto_paging_iter())
+
+
+def meter_create(**fields: Any):
+    with stripe_errors():
+        return stripe.billing.Meter.create(**fields, **_key())
+
+
+def meter_reactivate(meter_id: str):
+    with stripe_errors():
+        return stripe.billing.Meter.reactivate(meter_id, **_key())
+
+
+def meter_event_create(
+    *, event_name: str, customer_id: str, value: int, identifier: str, timestamp: int
+) -> bool:
+    """Report `value` of usage for the customer at `timestamp`. False when Stripe already has
+    an event with this identifier (a resend after a lost answer): nothing was counted twice."""
+    with stripe_errors():
+        try:
+            stripe.billing.MeterEvent.create(
+                event_name=event_name,
+                payload={"stripe_customer_id": customer_id, "value": str(value)},
+                identifier=identifier,
+                timestamp=timestamp,
+                **_key(),
+            )
+        except stripe.InvalidRequestError as error:
+            if error.code == "resource_already_exists":
+                return False
+            raise
+    return True
+
+
+def subscription_item_create(*, subscription_id: str, price_id: str, idempotency_key: str):
+    """A metered item added to the subscription: it bills usage at the period's end, so adding
+    it prorates nothing."""
+    with stripe_errors():
+        return stripe.SubscriptionItem.create(
+            subscription=subscription_id,
+            price=price_id,
+            proration_behavior="none",
+            idempotency_key=idempotency_key,
+            **_key(),
+        )
+
+
 # -- Coupons and promotion codes (billing/promotions/)
 
 

@@ -14,6 +14,7 @@ from django.db.models import BigIntegerField, DateTimeField, Func
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from billing.overage.rules import is_overage_lookup_key
 from billing.plans import FREE, Interval, Plan, plan_and_interval_for_lookup_key
 
 
@@ -44,12 +45,26 @@ class SubscriptionFacts:
     latest_invoice_id: str | None
     schedule_id: str | None = None
     currency: str = "usd"  # what its invoices charge in: one of its prices' currency options
+    overage_item_id: str | None = None  # the metered item billing extra shipments, if any
+    overage_price_id: str | None = None
 
     @classmethod
     def from_stripe_data(cls, data: Mapping[str, Any]) -> "SubscriptionFacts":
         items = (data.get("items") or {}).get("data") or []
-        item = items[0] if items else {}
+        # The plan's item: the first whose price is a plan's (a metered overage item may follow).
+        item = next(
+            (
+                i
+                for i in items
+                if plan_and_interval_for_lookup_key((i.get("price") or {}).get("lookup_key") or "")
+            ),
+            items[0] if items else {},
+        )
         price = item.get("price") or {}
+        overage = next(
+            (i for i in items if is_overage_lookup_key((i.get("price") or {}).get("lookup_key"))),
+            {},
+        )
         known = plan_and_interval_for_lookup_key(price.get("lookup_key") or "")
         plan, interval = known if known else (FREE, None)
         # The current API keeps the period on each item; older versions kept it on the subscription.
@@ -70,6 +85,8 @@ class SubscriptionFacts:
             latest_invoice_id=_id(data.get("latest_invoice")),
             schedule_id=_id(data.get("schedule")),
             currency=data.get("currency") or "usd",
+            overage_item_id=overage.get("id"),
+            overage_price_id=(overage.get("price") or {}).get("id"),
         )
 
 

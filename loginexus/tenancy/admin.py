@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import SubscriptionStatus
+from billing.overage.selectors import overage_history
 from billing.plans import CURRENCY, PLANS, RESOURCE_LABELS, Resource, plan_by_code
 from billing.promotions.selectors import tenant_discounts
 from billing.selectors import usage_rows
@@ -335,6 +336,7 @@ class TenantAdmin(admin.ModelAdmin):
             "currency": CURRENCY,
             "admins": tenant_admins(tenant=tenant),
             "history": _history_chart(usage_history(tenant=tenant)),
+            "overage": overage_history(tenant=tenant),
             "stripe": stripe_records(tenant=tenant),
             "discounts": tenant_discounts(tenant=tenant, now=now),
             "audit": audit_latest(tenant=tenant),

@@ -71,6 +71,14 @@ def test_billing_state_of_a_free_tenant(admin_client_a, tenant_a):
             "users": {"used": 1, "limit": 3},
         },
         "scheduled_change": None,
+        "overage": {
+            "enabled": False,
+            "cap": None,
+            "used": 0,
+            "unit_amount": 4,
+            "currency": "usd",
+            "estimated": {"amount": 0, "currency": "usd"},
+        },
     }
 
 

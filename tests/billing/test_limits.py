@@ -243,3 +243,15 @@ def test_free_period_end_is_the_calendar_month(tenant_a):
     start, end = calendar_month(datetime(2026, 12, 31, 23, 59, tzinfo=UTC))
     assert (start, end) == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     assert end - start == timedelta(days=31)
+
+
+def test_a_batch_past_the_limit_this_process_last_read_is_counted_against_the_new_plan(tenant_a):
+    make_shipment(tenant_a)  # the process now holds tenant A's Free entitlement
+    on_plan(tenant_a, "pro")
+    with schema_context(tenant_a.schema_name):
+        created = Shipment.objects.bulk_create(
+            Shipment(reference=f"BATCH-{n}", origin="A", destination="B", carrier="C", weight_kg=1)
+            for n in range(60)
+        )
+    assert len(created) == 60
+    assert used(tenant_a, "shipments") == 61

@@ -68,6 +68,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "billing:success": {},
     "billing:canceled": {},
     "billing:trial": {},
+    "billing:overage": {},
     "shipments:index": {},
     "shipments:new": {},
     "shipments:detail": {"pk": SHIPMENT},

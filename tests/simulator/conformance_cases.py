@@ -93,7 +93,21 @@ def build_world(client: stripe.StripeClient) -> World:
             "default_payment_method": subscription.default_payment_method,
         }
     )
+    meters = [
+        client.v1.billing.meters.create(
+            params={
+                "display_name": name,
+                "event_name": name,
+                "default_aggregation": {"formula": "sum"},
+            }
+        ).id
+        for name in ("conformance_usage", "deactivatable_usage", "inactive_usage")
+    ]
+    client.v1.billing.meters.deactivate(meters[2])
     return {
+        "meter": meters[0],
+        "deactivatable_meter": meters[1],
+        "inactive_meter": meters[2],
         "tax_rate": _tax_rate(client, prices["pro_monthly"].id),
         "coupon": coupon.id,
         "deletable_coupon": client.v1.coupons.create(params={"percent_off": 5}).id,
@@ -319,6 +333,36 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/prices/{price}"): Case(lambda w: {"expand": ["product"]}, same("price")),
     ("POST", "/v1/prices/{price}"): Case(lambda w: {"nickname": "Pro monthly"}, same("price")),
     ("GET", "/v1/prices"): Case(lambda w: {"lookup_keys": ["pro_monthly"], "active": True}),
+    ("POST", "/v1/billing/meters"): Case(
+        lambda w: {
+            "display_name": "API calls",
+            "event_name": "api_calls",
+            "default_aggregation": {"formula": "sum"},
+            "customer_mapping": {"event_payload_key": "stripe_customer_id", "type": "by_id"},
+            "value_settings": {"event_payload_key": "value"},
+        }
+    ),
+    ("GET", "/v1/billing/meters/{id}"): Case(ids=lambda w: {"id": w["meter"]}),
+    ("GET", "/v1/billing/meters"): Case(lambda w: {"status": "active", **PAGE}),
+    ("POST", "/v1/billing/meters/{id}/deactivate"): Case(
+        ids=lambda w: {"id": w["deactivatable_meter"]}
+    ),
+    ("POST", "/v1/billing/meters/{id}/reactivate"): Case(ids=lambda w: {"id": w["inactive_meter"]}),
+    ("POST", "/v1/billing/meter_events"): Case(
+        lambda w: {
+            "event_name": "conformance_usage",
+            "payload": {"stripe_customer_id": w["customer"], "value": "3"},
+            "identifier": "conformance-1",
+        }
+    ),
+    ("GET", "/v1/billing/meters/{id}/event_summaries"): Case(
+        lambda w: {
+            "customer": w["customer"],
+            "start_time": 1_767_225_600,
+            "end_time": 1_767_312_000,
+        },
+        ids=lambda w: {"id": w["meter"]},
+    ),
     ("POST", "/v1/coupons"): Case(
         lambda w: {
             "amount_off": 500,

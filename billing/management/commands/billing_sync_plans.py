@@ -1,15 +1,17 @@
-"""Create or update the plans' products and prices, the coupons and promotion codes in Stripe,
-and the webhook endpoint."""
+"""Create or update the plans' products and prices, the overage meter and its metered prices, the
+coupons and promotion codes in Stripe, and the webhook endpoint."""
 
 from django.core.management import BaseCommand
 
+from billing.overage.catalog import overage_prices_sync
 from billing.promotions.services import promotions_sync
 from billing.stripe.catalog import plans_sync, webhook_endpoint_ensure
 
 
 class Command(BaseCommand):
     help = (
-        "Syncs the plans to Stripe products and prices, and the coupons and promotion codes; "
+        "Syncs the plans to Stripe products and prices, the overage meter and its metered "
+        "prices, and the coupons and promotion codes; "
         "optionally ensures the webhook endpoint."
     )
 
@@ -22,6 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for price in plans_sync():
+            self.stdout.write(f"  {price.lookup_key:20} {price.id}")
+        for price in overage_prices_sync():
             self.stdout.write(f"  {price.lookup_key:20} {price.id}")
         for promotion in promotions_sync():
             self.stdout.write(f"  {promotion.code:20} {promotion.promotion_code_id}")
