@@ -22,6 +22,7 @@ from billing.plan_changes.services import plan_change
 from billing.plans import PRO, Interval
 from billing.services import entitlement_refresh
 from billing.stripe.catalog import plans_sync
+from loginexus.tenancy.models import Tenant
 from shipments.models import Shipment
 from tests.billing.helpers import clear_faults, fault
 from tests.conftest import logged_in, make_shipment, on_plan, staff_member, tenant_user
@@ -246,8 +247,8 @@ def test_a_bulk_create_past_the_cap_creates_nothing(tenant_a):
 def test_billing_counts_extra_shipments_and_estimates_them_in_the_workspace_currency(
     admin_client_a, tenant_a
 ):
-    tenant_a.billing_address_country = "DE"
-    tenant_a.save(update_fields=["billing_address_country"])
+    # On a copy: the session's tenant_a object outlives this test's rolled-back transaction.
+    Tenant.objects.filter(pk=tenant_a.pk).update(billing_address_country="DE")
     on_pro(tenant_a, overage_enabled=True, overage_cap=10)
     fill(tenant_a, PRO_LIMIT)
     for _ in range(3):
