@@ -78,8 +78,11 @@ class TenantAdmin(HttpUser):
             return
         pk = movable[0]
         to_status = NEXT_STATUS[self.shipments[pk]]
+        # With the key the balancer may repeat the change on another node when the one that
+        # had it died: setting a status twice is refused (409), never applied twice.
+        headers = {**self.api, "Idempotency-Key": str(uuid.uuid4())}
         with self.client.patch(
-            f"/api/v1/shipments/{pk}/", json={"status": to_status}, headers=self.api,
+            f"/api/v1/shipments/{pk}/", json={"status": to_status}, headers=headers,
             name="change shipment status", catch_response=True,
         ) as answer:  # fmt: skip
             self._checked(answer, 200)

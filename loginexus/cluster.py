@@ -345,6 +345,11 @@ class Cluster:
         self._pgbouncer()
         self.redis_start()
         self.processes.run("migrate_schemas", PYTHON, "manage.py", "migrate_schemas", "--noinput")
+        # The public host's tenant: /healthz/ and the balancer's checks are answered on it.
+        self.processes.run(
+            "public tenant", PYTHON, "manage.py", "shell", "-c",
+            "from loginexus.tenancy.services import public_tenant_ensure; public_tenant_ensure()",
+        )  # fmt: skip
         self._serve(
             "stripe simulator", PYTHON, "-m", "billing.simulator",
             "--port", str(self.ports.simulator),
