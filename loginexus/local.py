@@ -476,4 +476,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # Run as the imported module, whose signals and stop loginexus.cluster shares.
+    from loginexus import local
+
+    sys.exit(local.main(sys.argv[1:]))
