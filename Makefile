@@ -6,8 +6,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
+BENCH_STAMP := $(VENV)/.requirements-bench-installed
 
-.PHONY: run test bench lint format manage messages clean
+.PHONY: run test bench cluster bench-cluster cluster-packages lint format manage messages clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +24,27 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m loginexus.local bench
+
+# The production topology on this machine (loginexus/cluster.py): HAProxy and PgBouncer come
+# from Debian's packages, installed here when missing; `make test` needs neither.
+cluster: $(STAMP) cluster-packages
+	$(PY) -m loginexus.local cluster
+
+# Load and faults on that topology (bench/topology.py), with Locust from requirements-bench.txt.
+bench-cluster: $(STAMP) cluster-packages $(BENCH_STAMP)
+	$(PY) bench/topology.py
+
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+cluster-packages:
+	@PATH="$$PATH:/usr/sbin:/sbin"; \
+	if ! command -v haproxy >/dev/null 2>&1 || ! command -v pgbouncer >/dev/null 2>&1; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $$SUDO apt-get install -y -qq haproxy pgbouncer >/dev/null; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

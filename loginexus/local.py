@@ -4,6 +4,7 @@
     python -m loginexus.local test [ARGS]  # servers, then pytest ARGS
     python -m loginexus.local bench        # servers, then every benchmark under bench/
     python -m loginexus.local manage ARGS  # servers, then manage.py ARGS
+    python -m loginexus.local cluster      # the production topology here (loginexus/cluster.py)
 
 Data lives in `.data/` (git-ignored; LOCAL_DATA_DIR puts it elsewhere) and is reused by the next
 run. Whatever this process started is stopped when it ends, on Ctrl-C, SIGTERM or SIGHUP too;
@@ -419,10 +420,18 @@ def test(args: list[str]) -> int:
         return _foreground(PYTHON, "-m", "pytest", *args)
 
 
+# Benchmarks with a make target of their own: topology.py starts a whole cluster.
+BENCH_OWN_TARGET = {"topology.py"}
+
+
 def bench(args: list[str]) -> int:
     os.environ.setdefault("DJANGO_ENV", "test")
     with services(private_redis=True):
-        scripts = args or sorted(str(path) for path in (ROOT / "bench").glob("[!_]*.py"))
+        scripts = args or sorted(
+            str(path)
+            for path in (ROOT / "bench").glob("[!_]*.py")
+            if path.name not in BENCH_OWN_TARGET
+        )
         for script in scripts:
             returncode = _foreground(PYTHON, script)
             if returncode:
@@ -436,8 +445,11 @@ def manage(args: list[str]) -> int:
         return _foreground(PYTHON, "manage.py", *args)
 
 
+COMMANDS = ("run", "test", "bench", "manage", "cluster")
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test", "bench", "manage"}:
+    if not argv or argv[0] not in COMMANDS:
         print(__doc__)
         return 2
     from loginexus.i18n.catalogs import catalogues_compile
@@ -448,6 +460,10 @@ def main(argv: list[str]) -> int:
     try:
         if command == "run":
             return run()
+        if command == "cluster":
+            from loginexus import cluster
+
+            return cluster.run()
         return {"test": test, "bench": bench, "manage": manage}[command](rest)
     except StopRequested as stop:
         _say("stopped")
@@ -460,4 +476,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # Run as the imported module, whose signals and stop loginexus.cluster shares.
+    from loginexus import local
+
+    sys.exit(local.main(sys.argv[1:]))
